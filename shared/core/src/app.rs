@@ -1,0 +1,50 @@
+use std::sync::Arc;
+
+use crate::Config;
+use crate::ports::{Clock, Crypto, Rng};
+use crate::store::Store;
+
+/// Everything a request handler may touch, built once per process / isolate / cold start.
+/// Nothing in here may hold state that correctness depends on: caches must be safe to lose.
+pub struct App {
+    pub config: Config,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub rng: Arc<dyn Rng>,
+    pub crypto: Arc<dyn Crypto>,
+}
+
+/// Why an `App` cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartError {
+    /// The backend cannot decide single use atomically (e.g. Workers KV alone).
+    StoreNotAtomic,
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::StoreNotAtomic => f.write_str(
+                "the configured store cannot claim codes and tokens atomically; refusing to start \
+                 (on Cloudflare, bind the Durable Object as well as KV)",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+impl App {
+    pub fn new(
+        config: Config,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        rng: Arc<dyn Rng>,
+        crypto: Arc<dyn Crypto>,
+    ) -> Result<Self, StartError> {
+        if !store.capabilities().atomic_single_use {
+            return Err(StartError::StoreNotAtomic);
+        }
+        Ok(Self { config, store, clock, rng, crypto })
+    }
+}

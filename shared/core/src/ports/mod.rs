@@ -1,0 +1,35 @@
+//! The core's only ways out: time, randomness and crypto (storage is in [`crate::store`]).
+//!
+//! Futures are `Send` on native hosts (tokio, Lambda) and not on wasm, where JS values are
+//! single-threaded: [`MaybeSend`]/[`MaybeSync`] and the `async_trait` attributes on each port
+//! encode that once.
+
+mod clock;
+mod crypto;
+mod rng;
+
+pub use clock::{Clock, FixedClock, Millis};
+pub use crypto::{Crypto, CryptoError, GeneratedKey, SigningKey};
+pub use rng::{Rng, SeededRng};
+
+#[cfg(not(target_arch = "wasm32"))]
+mod maybe {
+    pub trait MaybeSend: Send {}
+    impl<T: Send + ?Sized> MaybeSend for T {}
+    pub trait MaybeSync: Sync {}
+    impl<T: Sync + ?Sized> MaybeSync for T {}
+}
+#[cfg(target_arch = "wasm32")]
+mod maybe {
+    pub trait MaybeSend {}
+    impl<T: ?Sized> MaybeSend for T {}
+    pub trait MaybeSync {}
+    impl<T: ?Sized> MaybeSync for T {}
+}
+pub use maybe::{MaybeSend, MaybeSync};
+
+/// A boxed future that is `Send` exactly where the host needs it.
+#[cfg(not(target_arch = "wasm32"))]
+pub type BoxFuture<'a, T> = futures::future::BoxFuture<'a, T>;
+#[cfg(target_arch = "wasm32")]
+pub type BoxFuture<'a, T> = futures::future::LocalBoxFuture<'a, T>;
