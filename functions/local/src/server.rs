@@ -1,0 +1,164 @@
+//! HTTP/1.1 on tokio + hyper: accept, read the body within the limit, call the core, write.
+//!
+//! Everything product-specific happens in `edgeid_core::handle`; this file only moves bytes.
+//! Keep-alive and `TCP_NODELAY` are on (benchmarks and SDKs reuse connections), header reads
+//! time out (slow-loris), bodies are capped while they are read, and a panic in a handler
+//! becomes a 500 for that request instead of a dropped connection.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use edgeid_core::error::{ApiError, OAuthError};
+use edgeid_core::http::MAX_BODY_BYTES;
+use edgeid_core::{App, Group};
+use futures::FutureExt as _;
+use http::{Request, Response, StatusCode, header};
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::body::{Body as _, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+
+/// How long in-flight requests may take to finish after a shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// A client must send its request headers within this time.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Serve `app` on `listener` until `shutdown` resolves, then stop accepting and let
+/// in-flight requests finish (up to [`SHUTDOWN_GRACE`]).
+pub async fn serve(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Output = ()>) {
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new()).keep_alive(true).header_read_timeout(HEADER_READ_TIMEOUT);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    if let Err(e) = stream.set_nodelay(true) {
+                        tracing::debug!(%peer, error = %e, "could not set TCP_NODELAY");
+                    }
+                    let app = Arc::clone(&app);
+                    let service = service_fn(move |req| respond(Arc::clone(&app), req));
+                    let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+                    tokio::spawn(async move {
+                        // Malformed HTTP, timeouts and resets end here: hyper already answered
+                        // (400/408/431) or the peer is gone. Nothing for an operator to act on.
+                        if let Err(e) = connection.await {
+                            tracing::debug!(%peer, error = %e, "connection ended with an error");
+                        }
+                    });
+                }
+                // Out of file descriptors and the like: back off instead of spinning.
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            () = &mut shutdown => break,
+        }
+    }
+
+    drop(listener);
+    tracing::info!("shutting down: finishing in-flight requests");
+    tokio::select! {
+        () = graceful.shutdown() => tracing::info!("all connections closed"),
+        () = tokio::time::sleep(SHUTDOWN_GRACE) => {
+            tracing::warn!(grace_secs = SHUTDOWN_GRACE.as_secs(), "gave up waiting for connections to close");
+        }
+    }
+}
+
+/// One request: read the body within the limit, hand it to the core, log, convert back.
+async fn respond(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    // Only pay for the access log when it is on (benchmarks run at info).
+    let access = tracing::enabled!(tracing::Level::DEBUG).then(|| AccessLog::start(&req));
+
+    let (parts, body) = req.into_parts();
+    let response = match read_body(&parts, body).await {
+        Ok(bytes) => {
+            let request = Request::from_parts(parts, bytes);
+            match AssertUnwindSafe(edgeid_core::handle(&app, request)).catch_unwind().await {
+                Ok(response) => response,
+                Err(panic) => {
+                    let what =
+                        panic.downcast_ref::<&str>().copied().or(panic.downcast_ref::<String>().map(String::as_str));
+                    tracing::error!(panic = what.unwrap_or("(non-string payload)"), "handler panicked");
+                    internal_error()
+                }
+            }
+        }
+        Err(response) => response,
+    };
+
+    if let Some(access) = access {
+        access.finish(response.status());
+    }
+    Ok(response.map(Full::new))
+}
+
+/// The whole body, or the response to send instead (413 when it is too large).
+async fn read_body(parts: &http::request::Parts, body: Incoming) -> Result<Bytes, edgeid_core::Response> {
+    if body.is_end_stream() {
+        return Ok(Bytes::new());
+    }
+    let path = parts.uri.path();
+    // A declared length over the limit is refused before reading a byte of it.
+    let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return Err(edgeid_core::payload_too_large(path));
+    }
+    match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(edgeid_core::payload_too_large(path)),
+        Err(e) => {
+            tracing::debug!(error = %e, "could not read request body");
+            Err(unreadable_body(path))
+        }
+    }
+}
+
+/// 400 in the asked endpoint's wire format when the body could not be read (e.g. bad chunking).
+fn unreadable_body(path: &str) -> edgeid_core::Response {
+    match Group::for_path(path) {
+        Group::Oidc => OAuthError::invalid_request("the request body could not be read").render(),
+        _ => ApiError::new(StatusCode::BAD_REQUEST, "request.general", "The request body could not be read.").render(),
+    }
+}
+
+fn internal_error() -> edgeid_core::Response {
+    let mut response = edgeid_core::http::empty(StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+    response
+}
+
+/// What the debug-level access line reports.
+struct AccessLog {
+    method: http::Method,
+    uri: http::Uri,
+    started: std::time::Instant,
+}
+
+impl AccessLog {
+    #[allow(clippy::disallowed_methods)] // Request timing is the host's business.
+    fn start<B>(req: &Request<B>) -> Self {
+        Self { method: req.method().clone(), uri: req.uri().clone(), started: std::time::Instant::now() }
+    }
+
+    fn finish(self, status: StatusCode) {
+        tracing::debug!(
+            method = %self.method,
+            path = self.uri.path(),
+            status = status.as_u16(),
+            micros = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "request"
+        );
+    }
+}
