@@ -2,9 +2,10 @@
 //! conformance suite holds the other adapters to its behaviour.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{Capabilities, Condition, Consumed, Key, Page, PutOptions, Record, Store, StoreError, Version, WriteOp};
+use super::{Capabilities, Consumed, Key, Page, PutOptions, Record, Store, StoreError, Version, WriteOp};
 use crate::ports::{Clock, Millis};
 
 pub struct MemoryStore {
@@ -29,18 +30,6 @@ fn live<'a>(map: &'a BTreeMap<Key, Record>, key: &Key, now: Millis) -> Option<&'
     map.get(key).filter(|r| r.is_live(now))
 }
 
-/// Whether `condition` holds for `key`; the version the new write gets if it does.
-pub(crate) fn check(current: Option<&Record>, condition: Condition) -> Option<Version> {
-    let next = current.map_or(1, |r| r.version + 1);
-    let holds = match condition {
-        Condition::Always => true,
-        Condition::IfAbsent => current.is_none(),
-        Condition::IfVersion(v) => current.is_some_and(|r| r.version == v),
-        Condition::IfPresent => current.is_some(),
-    };
-    holds.then_some(next)
-}
-
 #[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
 #[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
 impl Store for MemoryStore {
@@ -52,8 +41,10 @@ impl Store for MemoryStore {
     async fn put(&self, key: &Key, value: Vec<u8>, options: PutOptions) -> Result<Version, StoreError> {
         let now = self.clock.now_ms();
         let mut map = self.lock();
-        let version =
-            check(live(&map, key, now), options.condition).ok_or_else(|| StoreError::Conflict { key: key.clone() })?;
+        let version = options
+            .condition
+            .next_version(live(&map, key, now))
+            .ok_or_else(|| StoreError::Conflict { key: key.clone() })?;
         map.insert(key.clone(), Record { value, version, expires_at: options.expires_at, consumed_at: None });
         Ok(version)
     }
@@ -81,13 +72,18 @@ impl Store for MemoryStore {
         let now = self.clock.now_ms();
         let map = self.lock();
         let start = prefix.child_prefix();
+        // Resume right after the cursor when it lies inside the prefix, else at the prefix.
+        let from = match cursor {
+            Some(c) if c >= start.as_str() => Bound::Excluded(Key::from_encoded(c)),
+            _ => Bound::Included(Key::from_encoded(start.clone())),
+        };
         let mut items = Vec::new();
         let mut cursor_out = None;
-        for (key, record) in map.range(Key::from_encoded(start.clone())..) {
+        for (key, record) in map.range((from, Bound::Unbounded)) {
             if !key.as_str().starts_with(&start) {
                 break;
             }
-            if cursor.is_some_and(|c| key.as_str() <= c) || !record.is_live(now) {
+            if !record.is_live(now) {
                 continue;
             }
             if items.len() == limit {
@@ -100,17 +96,16 @@ impl Store for MemoryStore {
     }
 
     async fn commit(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        super::check_batch(&ops, usize::MAX)?;
         let now = self.clock.now_ms();
         let mut map = self.lock();
         // Check every condition against the state before the batch, then apply them all.
         let mut versions = Vec::with_capacity(ops.len());
         for op in &ops {
-            let (key, condition) = match op {
-                WriteOp::Put { key, options, .. } => (key, options.condition),
-                WriteOp::Delete { key, condition } => (key, *condition),
-            };
-            let version =
-                check(live(&map, key, now), condition).ok_or_else(|| StoreError::Conflict { key: key.clone() })?;
+            let version = op
+                .condition()
+                .next_version(live(&map, op.key(), now))
+                .ok_or_else(|| StoreError::Conflict { key: op.key().clone() })?;
             versions.push(version);
         }
         for (op, version) in ops.into_iter().zip(versions) {

@@ -46,6 +46,21 @@ pub enum Condition {
     IfPresent,
 }
 
+impl Condition {
+    /// Whether the condition holds given the live record under the key (`None` if absent or
+    /// expired); if it does, the version the write gets. Shared by every adapter that decides
+    /// conditions itself, so they cannot disagree.
+    pub fn next_version(self, current: Option<&Record>) -> Option<Version> {
+        let holds = match self {
+            Condition::Always => true,
+            Condition::IfAbsent => current.is_none(),
+            Condition::IfVersion(v) => current.is_some_and(|r| r.version == v),
+            Condition::IfPresent => current.is_some(),
+        };
+        holds.then_some(current.map_or(1, |r| r.version + 1))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PutOptions {
     /// Absolute expiry (ms since epoch), computed by the caller from its clock.
@@ -91,12 +106,47 @@ pub enum WriteOp {
     },
 }
 
+impl WriteOp {
+    /// The key this op writes.
+    pub fn key(&self) -> &Key {
+        match self {
+            WriteOp::Put { key, .. } | WriteOp::Delete { key, .. } => key,
+        }
+    }
+
+    /// The condition this op is guarded by.
+    pub fn condition(&self) -> Condition {
+        match self {
+            WriteOp::Put { options, .. } => options.condition,
+            WriteOp::Delete { condition, .. } => *condition,
+        }
+    }
+}
+
+/// Refuse a batch that names a key twice or exceeds `max_batch`, before touching anything.
+/// A batch's conditions are all checked against the state before it, which has no sensible
+/// meaning for two writes of one key, and DynamoDB refuses such batches: every adapter calls
+/// this so they all fail alike.
+pub fn check_batch(ops: &[WriteOp], max_batch: usize) -> Result<(), StoreError> {
+    if ops.len() > max_batch {
+        return Err(StoreError::Backend(format!("a batch of {} writes exceeds this store's {max_batch}", ops.len())));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for op in ops {
+        if !seen.insert(op.key()) {
+            return Err(StoreError::Backend(format!("a batch names {} more than once", op.key())));
+        }
+    }
+    Ok(())
+}
+
 /// One page of an ordered listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
-    /// Live records under the prefix, ordered by key.
+    /// Live records under the prefix, ordered by key; `min(limit, remaining)` of them.
     pub items: Vec<(Key, Record)>,
-    /// Pass back to get the next page; `None` at the end.
+    /// Present exactly when more live records follow. Opaque: pass it back, unchanged, to the
+    /// same prefix's listing to get the next page.
     pub cursor: Option<String>,
 }
 
@@ -124,14 +174,17 @@ pub trait Store: MaybeSend + MaybeSync {
     /// Idempotent removal.
     async fn delete(&self, key: &Key) -> Result<(), StoreError>;
 
-    /// Mark the live record consumed; exactly one caller ever gets `First`.
+    /// Mark the live record consumed (its version goes up by one); exactly one caller ever gets
+    /// `First`. Expired records are `Missing`.
     async fn consume(&self, key: &Key) -> Result<Consumed, StoreError>;
 
-    /// Live records whose key starts with `prefix` (segment-wise), ordered by key, at most
-    /// `limit`, resuming after `cursor`.
+    /// Live records strictly below `prefix` (segment-wise, nested keys included), ordered by
+    /// encoded key bytewise, `limit` per page (fewer only on the last), resuming after `cursor`.
     async fn list(&self, prefix: &Key, cursor: Option<&str>, limit: usize) -> Result<Page, StoreError>;
 
-    /// Apply every op or none. A failed condition yields `Conflict` naming its key.
+    /// Apply every op or none, durably. Every condition is checked against the state before the
+    /// batch; a failed one yields `Conflict` naming its key. A batch names each key at most
+    /// once (else `Backend`, nothing written) and holds at most `capabilities().max_batch` ops.
     async fn commit(&self, ops: Vec<WriteOp>) -> Result<(), StoreError>;
 
     fn capabilities(&self) -> Capabilities;
