@@ -75,6 +75,145 @@ pub fn signing_keys() -> Key {
     Key::new(["config", "oidc_private_keys"])
 }
 
+// ---- domain: applications, API resources, scopes, roles (see `crate::domain`) ----------------
+// Primary records are `<kind>/<id>`. Admin lists read an ordered copy of each record under
+// `list/<kind>/<sort>/<id>` (written in the same commit), so a page is one ordered `list` call.
+// `<sort>` is a fixed-width creation time: inverted for newest-first lists (applications).
+// Totals for `Total-Number` live in `count/<kind>[/<filter>]` records, updated in the same commit.
+
+/// An application (with its hashed secrets and M2M role ids: one aggregate, one read).
+pub fn application(id: &str) -> Key {
+    Key::new(["app", id])
+}
+
+/// Ordered copies of applications, newest first.
+pub fn application_list() -> Key {
+    Key::new(["list", "app"])
+}
+
+pub fn application_list_entry(sort: &str, id: &str) -> Key {
+    Key::new(["list", "app", sort, id])
+}
+
+/// A counter record behind `Total-Number`.
+pub fn counter(name: &str) -> Key {
+    Key::new(["count", name])
+}
+
+/// A counter narrowed by a filter value (roles by type).
+pub fn counter_for(name: &str, filter: &str) -> Key {
+    Key::new(["count", name, filter])
+}
+
+/// Prefix of every counter, to tell a counter race from a uniqueness conflict.
+pub fn counters() -> Key {
+    Key::new(["count"])
+}
+
+pub fn resource(id: &str) -> Key {
+    Key::new(["resource", id])
+}
+
+/// Unique index: resource indicator → resource id (claimed with `IfAbsent`).
+pub fn resource_by_indicator(indicator: &str) -> Key {
+    Key::new(["idx", "resource_indicator", indicator])
+}
+
+/// Which resource is the tenant's default (at most one, as Logto's partial unique index).
+pub fn default_resource() -> Key {
+    Key::new(["idx", "default_resource"])
+}
+
+/// Ordered copies of resources, oldest first.
+pub fn resource_list() -> Key {
+    Key::new(["list", "resource"])
+}
+
+pub fn resource_list_entry(sort: &str, id: &str) -> Key {
+    Key::new(["list", "resource", sort, id])
+}
+
+pub fn scope(id: &str) -> Key {
+    Key::new(["scope", id])
+}
+
+/// Ordered copies of one resource's scopes, oldest first.
+pub fn resource_scope_list(resource_id: &str) -> Key {
+    Key::new(["list", "resource_scope", resource_id])
+}
+
+pub fn resource_scope_list_entry(resource_id: &str, sort: &str, scope_id: &str) -> Key {
+    Key::new(["list", "resource_scope", resource_id, sort, scope_id])
+}
+
+/// Unique index: (resource, scope name) → scope id.
+pub fn scope_by_name(resource_id: &str, name: &str) -> Key {
+    Key::new(["idx", "scope_name", resource_id, name])
+}
+
+pub fn role(id: &str) -> Key {
+    Key::new(["role", id])
+}
+
+/// Unique index: role name → role id.
+pub fn role_by_name(name: &str) -> Key {
+    Key::new(["idx", "role_name", name])
+}
+
+/// Ordered copies of roles, oldest first; `role_type_list` is the same narrowed to one type.
+pub fn role_list() -> Key {
+    Key::new(["list", "role"])
+}
+
+pub fn role_list_entry(sort: &str, id: &str) -> Key {
+    Key::new(["list", "role", sort, id])
+}
+
+pub fn role_type_list(role_type: &str) -> Key {
+    Key::new(["list", "role_type", role_type])
+}
+
+pub fn role_type_list_entry(role_type: &str, sort: &str, id: &str) -> Key {
+    Key::new(["list", "role_type", role_type, sort, id])
+}
+
+/// Role → scope relation, grouped by resource so the token endpoint lists exactly the scopes
+/// one role grants for one resource (value: the scope name).
+pub fn role_scopes(role_id: &str) -> Key {
+    Key::new(["role_scope", role_id])
+}
+
+pub fn role_scopes_for_resource(role_id: &str, resource_id: &str) -> Key {
+    Key::new(["role_scope", role_id, resource_id])
+}
+
+pub fn role_scope(role_id: &str, resource_id: &str, scope_id: &str) -> Key {
+    Key::new(["role_scope", role_id, resource_id, scope_id])
+}
+
+/// Scope → role relation (the reverse direction, for cascades when a scope goes away).
+pub fn scope_roles(scope_id: &str) -> Key {
+    Key::new(["scope_role", scope_id])
+}
+
+pub fn scope_role(scope_id: &str, role_id: &str) -> Key {
+    Key::new(["scope_role", scope_id, role_id])
+}
+
+/// Role → application relation (the application record holds the other direction).
+pub fn role_applications(role_id: &str) -> Key {
+    Key::new(["role_app", role_id])
+}
+
+pub fn role_application(role_id: &str, application_id: &str) -> Key {
+    Key::new(["role_app", role_id, application_id])
+}
+
+/// Marks that the first start of this store has run (bootstrap, race-safe via `IfAbsent`).
+pub fn bootstrap_marker() -> Key {
+    Key::new(["config", "bootstrap"])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

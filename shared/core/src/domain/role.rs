@@ -1,0 +1,170 @@
+//! Roles (Logto's `roles`): unique name, type User or MachineToMachine.
+
+use serde::{Deserialize, Serialize};
+
+use super::TENANT_ID;
+use super::application::{self, WriteError};
+use super::scope::Scope;
+use super::table::{self, Versioned, Window};
+use super::{role_application, role_scope};
+use crate::error::Internal;
+use crate::ports::Millis;
+use crate::store::{Condition, Key, Store, StoreError, WriteOp, keys};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RoleType {
+    User,
+    MachineToMachine,
+}
+
+impl RoleType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "User",
+            Self::MachineToMachine => "MachineToMachine",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "User" => Some(Self::User),
+            "MachineToMachine" => Some(Self::MachineToMachine),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Role {
+    pub tenant_id: String,
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    #[serde(rename = "type")]
+    pub role_type: RoleType,
+    pub is_default: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleRecord {
+    #[serde(flatten)]
+    pub role: Role,
+    /// Orders the admin list (Logto returns roles in insertion order).
+    pub created_at: Millis,
+}
+
+impl RoleRecord {
+    pub fn new(id: String, name: String, description: String, role_type: RoleType, created_at: Millis) -> Self {
+        Self {
+            role: Role { tenant_id: TENANT_ID.to_owned(), id, name, description, role_type, is_default: false },
+            created_at,
+        }
+    }
+
+    fn list_entry_keys(&self) -> [Key; 2] {
+        let sort = table::sort_ascending(self.created_at);
+        [
+            keys::role_list_entry(&sort, &self.role.id),
+            keys::role_type_list_entry(self.role.role_type.as_str(), &sort, &self.role.id),
+        ]
+    }
+
+    fn counters(&self, delta: i64) -> [(Key, i64); 2] {
+        [(keys::counter(COUNTER), delta), (keys::counter_for(COUNTER, self.role.role_type.as_str()), delta)]
+    }
+}
+
+const COUNTER: &str = "role";
+
+pub async fn find(store: &dyn Store, id: &str) -> Result<Option<Versioned<RoleRecord>>, Internal> {
+    table::read(store, &keys::role(id)).await
+}
+
+pub async fn find_by_name(store: &dyn Store, name: &str) -> Result<Option<Versioned<RoleRecord>>, Internal> {
+    match table::read::<String>(store, &keys::role_by_name(name)).await? {
+        Some(id) => find(store, &id.value).await,
+        None => Ok(None),
+    }
+}
+
+/// Insert the role and its initial scopes in one commit; `Taken(role_by_name)` when the
+/// name is in use.
+pub async fn insert(store: &dyn Store, record: &RoleRecord, scopes: &[Scope]) -> Result<(), WriteError> {
+    let key = keys::role(&record.role.id);
+    let bytes = table::encode(record)?;
+    let mut ops = vec![
+        table::put(key.clone(), bytes.clone(), Condition::IfAbsent),
+        table::put(keys::role_by_name(&record.role.name), table::encode(&record.role.id)?, Condition::IfAbsent),
+    ];
+    ops.extend(record.list_entry_keys().into_iter().map(|k| table::put(k, bytes.clone(), Condition::Always)));
+    for scope in scopes {
+        ops.extend(role_scope::insert_ops(&record.role.id, scope)?);
+    }
+    table::commit_counted(store, ops, &record.counters(1)).await.map_err(|e| WriteError::from_store(e, &key))
+}
+
+/// Update name/description/isDefault (the type is fixed at creation, as in Logto).
+pub async fn update(store: &dyn Store, current: &Versioned<RoleRecord>, next: &RoleRecord) -> Result<(), WriteError> {
+    let key = keys::role(&next.role.id);
+    let bytes = table::encode(next)?;
+    let mut ops = vec![table::put(key.clone(), bytes.clone(), Condition::IfVersion(current.version))];
+    ops.extend(next.list_entry_keys().into_iter().map(|k| table::put(k, bytes.clone(), Condition::Always)));
+    if next.role.name != current.value.role.name {
+        ops.push(table::delete(keys::role_by_name(&current.value.role.name)));
+        ops.push(table::put(keys::role_by_name(&next.role.name), table::encode(&next.role.id)?, Condition::IfAbsent));
+    }
+    store.commit(ops).await.map_err(|e| WriteError::from_store(e, &key))
+}
+
+/// Delete the role, its scope grants and its application assignments in one commit.
+pub async fn delete(store: &dyn Store, current: &Versioned<RoleRecord>) -> Result<(), WriteError> {
+    let record = &current.value;
+    let id = &record.role.id;
+    let key = keys::role(id);
+    let mut ops = vec![
+        WriteOp::Delete { key: key.clone(), condition: Condition::IfVersion(current.version) },
+        table::delete(keys::role_by_name(&record.role.name)),
+    ];
+    ops.extend(record.list_entry_keys().into_iter().map(table::delete));
+    for relation in table::list_keys(store, &keys::role_scopes(id)).await? {
+        let scope_id = relation.last_segment();
+        ops.push(table::delete(keys::scope_role(&scope_id, id)));
+        ops.push(table::delete(relation));
+    }
+    for app_id in role_application::list_application_ids(store, id).await? {
+        ops.push(table::delete(keys::role_application(id, &app_id)));
+        if let Some(app) = application::find(store, &app_id).await? {
+            let mut next = app.value.clone();
+            next.role_ids.retain(|r| r != id);
+            ops.extend(application::update_ops(&app, &next)?);
+        }
+    }
+    table::commit_counted(store, ops, &record.counters(-1)).await.map_err(|e| match e {
+        // An assigned app changed meanwhile: the caller retries with fresh reads.
+        StoreError::Conflict { .. } => WriteError::Stale,
+        other => WriteError::Internal(other.into()),
+    })
+}
+
+/// Roles oldest first, optionally of one type: a window, or all of them.
+pub async fn list(
+    store: &dyn Store,
+    role_type: Option<RoleType>,
+    window: Option<Window>,
+) -> Result<Vec<RoleRecord>, Internal> {
+    let prefix = match role_type {
+        Some(t) => keys::role_type_list(t.as_str()),
+        None => keys::role_list(),
+    };
+    table::list(store, &prefix, window).await
+}
+
+pub async fn count(store: &dyn Store, role_type: Option<RoleType>) -> Result<u64, Internal> {
+    let key = match role_type {
+        Some(t) => keys::counter_for(COUNTER, t.as_str()),
+        None => keys::counter(COUNTER),
+    };
+    table::count(store, &key).await
+}

@@ -1,0 +1,163 @@
+//! Plumbing every repository shares: JSON records with versions, ordered list copies,
+//! counters kept in the same commit, offset pages over the store's cursor listing.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::Internal;
+use crate::ports::Millis;
+use crate::store::{Condition, Key, PutOptions, Store, StoreError, Version, WriteOp, keys};
+
+/// A decoded record and the version to write it back with (`IfVersion`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub version: Version,
+}
+
+/// How many times a write is retried when it lost a race on a counter record only.
+const COUNTER_RETRIES: usize = 8;
+
+pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, Internal> {
+    serde_json::to_vec(value).map_err(|e| Internal::Bug(format!("encode record: {e}")))
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(key: &Key, bytes: &[u8]) -> Result<T, Internal> {
+    serde_json::from_slice(bytes).map_err(|e| Internal::Store(StoreError::Corrupt(format!("{key}: {e}"))))
+}
+
+pub(crate) async fn read<T: DeserializeOwned>(store: &dyn Store, key: &Key) -> Result<Option<Versioned<T>>, Internal> {
+    match store.get(key).await? {
+        Some(record) => Ok(Some(Versioned { value: decode(key, &record.value)?, version: record.version })),
+        None => Ok(None),
+    }
+}
+
+pub(crate) fn put(key: Key, value: Vec<u8>, condition: Condition) -> WriteOp {
+    WriteOp::Put { key, value, options: PutOptions { expires_at: None, condition } }
+}
+
+pub(crate) fn delete(key: Key) -> WriteOp {
+    WriteOp::Delete { key, condition: Condition::Always }
+}
+
+/// The write of a record that was read at `version` (or created, when `None`).
+pub(crate) fn put_versioned(key: Key, value: Vec<u8>, version: Option<Version>) -> WriteOp {
+    let condition = version.map_or(Condition::IfAbsent, Condition::IfVersion);
+    put(key, value, condition)
+}
+
+/// Sort token for oldest-first lists: fixed width, so byte order is time order.
+pub(crate) fn sort_ascending(at: Millis) -> String {
+    format!("{:020}", at.max(0))
+}
+
+/// Sort token for newest-first lists.
+pub(crate) fn sort_descending(at: Millis) -> String {
+    format!("{:020}", i64::MAX - at.max(0))
+}
+
+/// Apply `ops` and bump `counters` by their deltas in the same commit. A race on a counter
+/// alone is retried; a conflict on any other key is returned to the caller (a uniqueness
+/// index or a stale version, which it maps to its own error).
+pub(crate) async fn commit_counted(
+    store: &dyn Store,
+    ops: Vec<WriteOp>,
+    counters: &[(Key, i64)],
+) -> Result<(), StoreError> {
+    let counter_prefix = keys::counters();
+    let mut attempt = 0;
+    loop {
+        let mut batch = ops.clone();
+        for (key, delta) in counters {
+            let (current, version) = match store.get(key).await? {
+                Some(record) => (serde_json::from_slice::<i64>(&record.value).unwrap_or(0), Some(record.version)),
+                None => (0, None),
+            };
+            let next = (current + delta).max(0);
+            batch.push(put_versioned(key.clone(), next.to_string().into_bytes(), version));
+        }
+        match store.commit(batch).await {
+            Err(StoreError::Conflict { key }) if key.is_under(&counter_prefix) && attempt < COUNTER_RETRIES => {
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+pub(crate) async fn count(store: &dyn Store, key: &Key) -> Result<u64, Internal> {
+    Ok(match store.get(key).await? {
+        Some(record) => serde_json::from_slice::<i64>(&record.value).unwrap_or(0).max(0).unsigned_abs(),
+        None => 0,
+    })
+}
+
+/// Which slice of an ordered list to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// Largest page the store is asked for at once while skipping or reading everything.
+const CHUNK: usize = 100;
+
+/// Decoded records under `prefix` in key order: the `window`, or all of them.
+pub(crate) async fn list<T: DeserializeOwned>(
+    store: &dyn Store,
+    prefix: &Key,
+    window: Option<Window>,
+) -> Result<Vec<T>, Internal> {
+    let mut out = Vec::new();
+    for_each(store, prefix, window, |key, bytes| {
+        out.push(decode(key, bytes)?);
+        Ok(())
+    })
+    .await?;
+    Ok(out)
+}
+
+/// Keys (not values) under `prefix`, all of them, in key order.
+pub(crate) async fn list_keys(store: &dyn Store, prefix: &Key) -> Result<Vec<Key>, Internal> {
+    let mut out = Vec::new();
+    for_each(store, prefix, None, |key, _| {
+        out.push(key.clone());
+        Ok(())
+    })
+    .await?;
+    Ok(out)
+}
+
+async fn for_each(
+    store: &dyn Store,
+    prefix: &Key,
+    window: Option<Window>,
+    mut f: impl FnMut(&Key, &[u8]) -> Result<(), Internal>,
+) -> Result<(), Internal> {
+    let (mut skip, mut remaining) = match window {
+        Some(w) => (w.offset, w.limit),
+        None => (0, usize::MAX),
+    };
+    let mut cursor: Option<String> = None;
+    while remaining > 0 {
+        let want = if skip > 0 { skip.min(CHUNK) } else { remaining.min(CHUNK) };
+        let page = store.list(prefix, cursor.as_deref(), want).await?;
+        for (key, record) in &page.items {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            if remaining == 0 {
+                break;
+            }
+            remaining -= 1;
+            f(key, &record.value)?;
+        }
+        match page.cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    Ok(())
+}
