@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use crate::Config;
+use crate::domain::signing_keys::SigningKeyCache;
 use crate::ports::{Clock, Crypto, Rng};
 use crate::store::Store;
 
@@ -12,6 +13,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub rng: Arc<dyn Rng>,
     pub crypto: Arc<dyn Crypto>,
+    /// Per-isolate cache of the parsed signing keys and JWKS (safe to lose, bounded staleness).
+    pub signing_keys: SigningKeyCache,
 }
 
 /// Why an `App` cannot be built.
@@ -45,6 +48,6 @@ impl App {
         if !store.capabilities().atomic_single_use {
             return Err(StartError::StoreNotAtomic);
         }
-        Ok(Self { config, store, clock, rng, crypto })
+        Ok(Self { config, store, clock, rng, crypto, signing_keys: SigningKeyCache::new() })
     }
 }

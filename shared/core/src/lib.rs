@@ -17,6 +17,8 @@ pub mod management;
 pub mod oidc;
 pub mod ports;
 pub mod store;
+#[cfg(all(test, feature = "ring"))]
+pub(crate) mod testing;
 
 pub use app::App;
 pub use config::Config;

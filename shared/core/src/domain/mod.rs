@@ -9,12 +9,14 @@
 //! [`resource::find_by_indicator`] (one read) and [`role_scope::names_for_application`] (one
 //! prefix listing per assigned role).
 
+pub mod access_token;
 pub mod application;
 pub mod resource;
 pub mod role;
 pub mod role_application;
 pub mod role_scope;
 pub mod scope;
+pub mod signing_keys;
 mod table;
 
 pub use table::{Versioned, Window};

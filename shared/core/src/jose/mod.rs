@@ -1,54 +1,24 @@
-//! JOSE: JWK, compact JWS/JWT, RFC 7638 thumbprints. Signing itself goes through
-//! [`crate::ports::Crypto`].
+//! JOSE: JWK, compact JWS/JWT, RFC 7638 thumbprints. Signing and verification themselves go
+//! through [`crate::ports::Crypto`]; this module only encodes, decodes and checks structure.
 
-use serde::{Deserialize, Serialize};
+mod alg;
+mod jwk;
+mod jws;
 
-/// The JWS algorithms edgeid signs with. ES256 is the default (fastest on every runtime);
-/// ES384 matches Logto's default P-384 key; RS256 is what OpenID conformance requires.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Alg {
-    ES256,
-    ES384,
-    RS256,
+pub use alg::Alg;
+pub use jwk::{Jwk, Jwks, thumbprint};
+pub use jws::{
+    Decoded, Header, JwsError, decode, decode_unverified, encode, encode_with_header, header_b64, verify_signature,
+};
+
+/// base64url without padding, the only base64 JOSE uses.
+pub(crate) fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-impl Alg {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Alg::ES256 => "ES256",
-            Alg::ES384 => "ES384",
-            Alg::RS256 => "RS256",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "ES256" => Some(Alg::ES256),
-            "ES384" => Some(Alg::ES384),
-            "RS256" => Some(Alg::RS256),
-            _ => None,
-        }
-    }
-}
-
-/// A public JSON Web Key (RFC 7517) as published in the JWKS.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Jwk {
-    pub kty: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub crv: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub x: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub y: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub n: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub e: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kid: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub alg: Option<String>,
-    #[serde(rename = "use", skip_serializing_if = "Option::is_none")]
-    pub use_: Option<String>,
+/// Decode base64url without padding; padding, `+`/`/` and stray characters are rejected.
+pub(crate) fn unb64(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).ok()
 }

@@ -6,10 +6,14 @@
 
 mod clock;
 mod crypto;
+#[cfg(feature = "ring")]
+mod ring_crypto;
 mod rng;
 
 pub use clock::{Clock, FixedClock, Millis};
 pub use crypto::{Crypto, CryptoError, GeneratedKey, SigningKey};
+#[cfg(feature = "ring")]
+pub use ring_crypto::{RSA_BITS, RingCrypto};
 pub use rng::{Rng, SeededRng};
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -214,6 +214,13 @@ pub fn bootstrap_marker() -> Key {
     Key::new(["config", "bootstrap"])
 }
 
+/// A revoked JWT access token, by `jti` (deny list; expires with the token). Tokens live under
+/// `token/`: opaque access and refresh tokens will sit beside it as `token/access/<sha256>`
+/// and `token/refresh/<sha256>`, with grant indexes under `idx/token_grant/<grant>/<sha256>`.
+pub fn revoked_token(jti: &str) -> Key {
+    Key::new(["token", "revoked", jti])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
