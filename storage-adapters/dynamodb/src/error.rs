@@ -34,11 +34,7 @@ where
         SdkError::ServiceError(service) => {
             let e = service.err();
             let message = format!("dynamodb {op}: {}: {}", e.code().unwrap_or("unknown"), e.message().unwrap_or(""));
-            if is_retryable_code(e.code()) {
-                StoreError::Unavailable(message)
-            } else {
-                StoreError::Backend(message)
-            }
+            if is_retryable_code(e.code()) { StoreError::Unavailable(message) } else { StoreError::Backend(message) }
         }
         _ => StoreError::Backend(format!("dynamodb {op}: {}", describe(&err))),
     }

@@ -49,11 +49,7 @@ impl Expr {
                 })
             })
         };
-        let names = NAMES
-            .iter()
-            .filter(|(p, _)| used(p))
-            .map(|(p, n)| ((*p).to_owned(), (*n).to_owned()))
-            .collect();
+        let names = NAMES.iter().filter(|(p, _)| used(p)).map(|(p, n)| ((*p).to_owned(), (*n).to_owned())).collect();
         let values = values.into_iter().filter(|(p, _)| used(p)).map(|(p, v)| (p.to_owned(), v)).collect();
         Self { names, values }
     }
@@ -75,7 +71,11 @@ mod tests {
     fn only_used_placeholders_are_sent() {
         let e = Expr::new(
             &["SET #val = :value", PRESENT],
-            vec![(":value", AttributeValue::Null(true)), (":now", AttributeValue::N("1".into())), (":one", AttributeValue::N("1".into()))],
+            vec![
+                (":value", AttributeValue::Null(true)),
+                (":now", AttributeValue::N("1".into())),
+                (":one", AttributeValue::N("1".into())),
+            ],
         );
         let mut names: Vec<_> = e.names.keys().cloned().collect();
         names.sort();

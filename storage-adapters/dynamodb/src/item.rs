@@ -70,7 +70,12 @@ pub(crate) fn ttl_secs(expires_at: Millis) -> i64 {
 }
 
 /// A full item for a fresh write (PutItem / transactional Put).
-pub(crate) fn full_item(key: &Key, value: Vec<u8>, version: Version, expires_at: Option<Millis>) -> Result<Item, StoreError> {
+pub(crate) fn full_item(
+    key: &Key,
+    value: Vec<u8>,
+    version: Version,
+    expires_at: Option<Millis>,
+) -> Result<Item, StoreError> {
     let mut item = primary_key(key)?;
     item.insert(VALUE.to_owned(), blob(value));
     item.insert(VERSION.to_owned(), n(version));

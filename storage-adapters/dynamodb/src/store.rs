@@ -208,12 +208,6 @@ impl DynamoStore {
     }
 }
 
-fn op_key(op: &WriteOp) -> &Key {
-    match op {
-        WriteOp::Put { key, .. } | WriteOp::Delete { key, .. } => key,
-    }
-}
-
 #[async_trait::async_trait]
 impl Store for DynamoStore {
     async fn get(&self, key: &Key) -> Result<Option<Record>, StoreError> {
@@ -250,7 +244,8 @@ impl Store for DynamoStore {
                     if let Some(v) = self.put_update(key, value.clone(), &options, NOT_EXPIRED, now).await? {
                         return Ok(v);
                     }
-                    if self.put_fresh(key, value.clone(), options.expires_at, 1, ABSENT, vec![(":now", n(now))]).await? {
+                    if self.put_fresh(key, value.clone(), options.expires_at, 1, ABSENT, vec![(":now", n(now))]).await?
+                    {
                         return Ok(1);
                     }
                     backoff(attempt).await;
@@ -275,35 +270,46 @@ impl Store for DynamoStore {
         let now = self.clock.now_ms();
         let update = "SET #con = :now, #ver = #ver + :one";
         let expr = Expr::new(&[update, UNCONSUMED], vec![(":now", n(now)), (":one", n(1))]);
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(primary_key(key)?))
-            .update_expression(update)
-            .condition_expression(UNCONSUMED)
-            .set_expression_attribute_names(expr.names())
-            .set_expression_attribute_values(expr.values())
-            .return_values(ReturnValue::AllNew)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(out) => match out.attributes() {
-                Some(item) => Ok(Consumed::First(item::record(item)?)),
-                None => Err(StoreError::Corrupt("consume returned no item".to_owned())),
-            },
-            Err(e) => {
-                if let Some(UpdateItemError::ConditionalCheckFailedException(failed)) = e.as_service_error() {
-                    // The item as the condition saw it: missing, expired or already consumed.
-                    return Ok(match live(failed.item(), now)? {
-                        Some(record) if record.consumed_at.is_some() => Consumed::Already(record),
-                        _ => Consumed::Missing,
-                    });
+        for attempt in 0..CONFLICT_ATTEMPTS {
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(primary_key(key)?))
+                .update_expression(update)
+                .condition_expression(UNCONSUMED)
+                .set_expression_attribute_names(expr.names())
+                .set_expression_attribute_values(expr.values())
+                .return_values(ReturnValue::AllNew)
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                .send()
+                .await;
+            let failed = match result {
+                Ok(out) => {
+                    return match out.attributes() {
+                        Some(item) => Ok(Consumed::First(item::record(item)?)),
+                        None => Err(StoreError::Corrupt("consume returned no item".to_owned())),
+                    };
                 }
-                Err(map("UpdateItem", e))
+                Err(e) => match e.as_service_error() {
+                    Some(UpdateItemError::ConditionalCheckFailedException(failed)) => failed.item().cloned(),
+                    _ => return Err(map("UpdateItem", e)),
+                },
+            };
+            // The item as the condition saw it. DynamoDB Local sometimes returns none, or the
+            // state before a concurrent winner's write, under contention: then read it back.
+            let seen = match failed {
+                Some(item) => live(Some(&item), now)?,
+                None => self.get(key).await?,
+            };
+            match seen {
+                Some(record) if record.consumed_at.is_some() => return Ok(Consumed::Already(record)),
+                None => return Ok(Consumed::Missing),
+                // Live and unconsumed, yet the condition failed: a stale view; try again.
+                Some(_) => backoff(attempt).await,
             }
         }
+        Err(StoreError::Unavailable(format!("consume {key}: no consistent view of the item")))
     }
 
     async fn list(&self, prefix: &Key, cursor: Option<&str>, limit: usize) -> Result<Page, StoreError> {
@@ -360,16 +366,9 @@ impl Store for DynamoStore {
         if ops.is_empty() {
             return Ok(());
         }
-        if ops.len() > MAX_BATCH {
-            return Err(StoreError::Backend(format!("commit of {} ops exceeds the limit of {MAX_BATCH}", ops.len())));
-        }
-        // DynamoDB rejects two actions on one item in a transaction (DynamoDB Local does not);
-        // refuse it the same way everywhere.
-        let mut seen = std::collections::HashSet::new();
-        if let Some(dup) = ops.iter().map(op_key).find(|k| !seen.insert(*k)) {
-            return Err(StoreError::Backend(format!("commit names {dup} twice")));
-        }
-        let keys: Vec<Key> = ops.iter().map(op_key).cloned().collect();
+        // Also refuses two ops on one key, as DynamoDB does (DynamoDB Local does not).
+        edgeid_core::store::check_batch(&ops, MAX_BATCH)?;
+        let keys: Vec<Key> = ops.iter().map(|op| op.key().clone()).collect();
         let now = self.clock.now_ms();
         let items = ops.into_iter().map(|op| self.transact_item(op, now)).collect::<Result<Vec<_>, _>>()?;
         for attempt in 0..CONFLICT_ATTEMPTS {
@@ -391,9 +390,9 @@ impl Store for DynamoStore {
                     backoff(attempt).await;
                     continue;
                 }
-                let retryable = codes.iter().any(|c| {
-                    matches!(*c, "ThrottlingError" | "ProvisionedThroughputExceeded" | "TransactionConflict")
-                });
+                let retryable = codes
+                    .iter()
+                    .any(|c| matches!(*c, "ThrottlingError" | "ProvisionedThroughputExceeded" | "TransactionConflict"));
                 let message = format!("dynamodb TransactWriteItems cancelled: {}", codes.join(", "));
                 return Err(if retryable { StoreError::Unavailable(message) } else { StoreError::Backend(message) });
             }

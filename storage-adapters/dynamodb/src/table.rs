@@ -23,7 +23,11 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), StoreError>
             .map_err(|e| StoreError::Backend(e.to_string()))
     };
     let key = |n: &str, t: KeyType| {
-        KeySchemaElement::builder().attribute_name(n).key_type(t).build().map_err(|e| StoreError::Backend(e.to_string()))
+        KeySchemaElement::builder()
+            .attribute_name(n)
+            .key_type(t)
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))
     };
     client
         .create_table()
