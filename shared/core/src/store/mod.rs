@@ -168,6 +168,14 @@ pub trait Store: MaybeSend + MaybeSync {
     /// The live record under `key`; expired records read as `None`.
     async fn get(&self, key: &Key) -> Result<Option<Record>, StoreError>;
 
+    /// Like [`Store::get`], but the answer may be up to a minute old. Only for public data whose
+    /// staleness is harmless and that sits on a hot path; never for secrets, tokens, codes,
+    /// sessions, or anything a later write condition is derived from. Backends without a
+    /// nearer copy answer with `get` (the Cloudflare store serves it from Workers KV).
+    async fn get_relaxed(&self, key: &Key) -> Result<Option<Record>, StoreError> {
+        self.get(key).await
+    }
+
     /// Write `value`; returns the new version, or `Conflict` if the condition fails.
     async fn put(&self, key: &Key, value: Vec<u8>, options: PutOptions) -> Result<Version, StoreError>;
 
