@@ -5,6 +5,10 @@
 //! [`App`]: [`store::Store`], [`ports::Clock`], [`ports::Rng`] and [`ports::Crypto`]. Function
 //! hosts (local server, Workers, Lambda) build an `App` once and convert requests in and out.
 
+// The ports are `Arc<dyn …>` on every target; on wasm they hold single-threaded JS values,
+// which is sound there (one isolate, one thread).
+#![cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
+
 pub mod account;
 pub mod app;
 pub mod config;

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use edgeid_core::ports::Clock;
-use edgeid_core::store::{Capabilities, Consumed, Key, Page, PutOptions, Record, Store, StoreError, Version, WriteOp};
+use edgeid_core::store::{
+    Capabilities, Consumed, Key, Page, PutOptions, Record, Store, StoreError, Version, WriteOp, check_batch,
+};
 use serde::{Deserialize, Serialize};
 use worker::{KvStore, Method, ObjectNamespace, Request, RequestInit};
 
@@ -44,12 +46,15 @@ impl CloudflareStore {
         let status = response.status_code();
         let bytes = response.bytes().await.map_err(unavailable)?;
         match status {
-            200 => serde_json::from_slice(&bytes)
-                .map_err(|e| StoreError::Backend(format!("decoding a store reply: {e}"))),
+            200 => {
+                serde_json::from_slice(&bytes).map_err(|e| StoreError::Backend(format!("decoding a store reply: {e}")))
+            }
             // The object failed to apply the request (storage error, overload, reset): nothing
             // was written (its transaction rolled back), so the caller may retry.
             500..=599 => Err(StoreError::Unavailable(String::from_utf8_lossy(&bytes).into_owned())),
-            _ => Err(StoreError::Backend(format!("store object answered {status}: {}", String::from_utf8_lossy(&bytes)))),
+            _ => {
+                Err(StoreError::Backend(format!("store object answered {status}: {}", String::from_utf8_lossy(&bytes))))
+            }
         }
     }
 
@@ -145,15 +150,15 @@ impl Store for CloudflareStore {
     async fn list(&self, prefix: &Key, cursor: Option<&str>, limit: usize) -> Result<Page, StoreError> {
         let op = Op::List { prefix: prefix.as_str().to_owned(), cursor: cursor.map(str::to_owned), limit };
         match self.call(op).await? {
-            Reply::Page { items, cursor } => Ok(Page {
-                items: items.into_iter().map(|(k, r)| (Key::from_encoded(k), r.into())).collect(),
-                cursor,
-            }),
+            Reply::Page { items, cursor } => {
+                Ok(Page { items: items.into_iter().map(|(k, r)| (Key::from_encoded(k), r.into())).collect(), cursor })
+            }
             other => Err(unexpected(other)),
         }
     }
 
     async fn commit(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        check_batch(&ops, MAX_BATCH)?;
         if ops.is_empty() {
             return Ok(());
         }

@@ -8,7 +8,7 @@
 //!   as on the reference `MemoryStore`: linearizable single use, read-your-writes, atomic batches.
 //! * **Conditions are decided in one place.** The object runs one event at a time and applies
 //!   each write request inside `storage.transactionSync` (checks first, then writes, all
-//!   rolled back on any error), using the core's own `memory::check` for `IfAbsent`,
+//!   rolled back on any error), using the core's own `Condition::next_version` for `IfAbsent`,
 //!   `IfVersion`, `IfPresent`. N concurrent `consume`s of one code: exactly one `First`.
 //! * **KV never decides anything and is never read by `get`.** Workers KV (binding `KV`) is a
 //!   read-through copy used only by [`Store::get_relaxed`](edgeid_core::store::Store::get_relaxed),

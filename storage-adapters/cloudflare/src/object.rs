@@ -5,13 +5,12 @@
 //! every request is applied inside `storage.transactionSync`, which runs synchronously (no
 //! other request can interleave) and rolls back every statement if one fails. Conditions are
 //! checked against the state before the batch, then all writes are applied — the same order
-//! as the reference `MemoryStore`, whose `check` decides each condition here too.
+//! as the reference `MemoryStore`, and `Condition::next_version` decides each condition here too.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use edgeid_core::ports::Millis;
-use edgeid_core::store::memory::check;
 use edgeid_core::store::{Condition, Consumed, Key, Page, Record};
 use js_sys::{Function, Reflect};
 use wasm_bindgen::JsCast as _;
@@ -62,9 +61,8 @@ impl DurableObject for EdgeidStore {
             Err(e) => return Response::error(format!("bad store request: {e}"), 400),
         };
         let reply = match envelope.op {
-            Op::Get { key } => read(&self.sql, &key).map(|r| Reply::Record {
-                record: r.filter(|r| r.is_live(envelope.now)).map(Into::into),
-            }),
+            Op::Get { key } => read(&self.sql, &key)
+                .map(|r| Reply::Record { record: r.filter(|r| r.is_live(envelope.now)).map(Into::into) }),
             Op::List { prefix, cursor, limit } => {
                 list(&self.sql, &prefix, cursor.as_deref(), limit, envelope.now).map(Reply::page)
             }
@@ -83,10 +81,7 @@ impl DurableObject for EdgeidStore {
 
 /// Run `f` inside `storage.transactionSync`: all of its statements commit together, or none
 /// do (an `Err` throws, which rolls the transaction back).
-fn in_transaction(
-    storage: &Storage,
-    f: impl FnOnce() -> worker::Result<Reply> + 'static,
-) -> worker::Result<Reply> {
+fn in_transaction(storage: &Storage, f: impl FnOnce() -> worker::Result<Reply> + 'static) -> worker::Result<Reply> {
     let out: Rc<RefCell<Option<Reply>>> = Rc::new(RefCell::new(None));
     let slot = Rc::clone(&out);
     let body = Closure::once_into_js(move || -> Result<JsValue, JsValue> {
@@ -104,7 +99,7 @@ fn apply(sql: &SqlStorage, op: Op, now: Millis) -> worker::Result<Reply> {
     let reply = match op {
         Op::Put { key, value, expires_at, condition } => {
             let current = live(sql, &key, now)?;
-            match check(current.as_ref(), condition.into()) {
+            match Condition::from(condition).next_version(current.as_ref()) {
                 Some(version) => {
                     write(sql, &key, value.0, version, expires_at)?;
                     Reply::Version { version }
@@ -154,7 +149,7 @@ fn commit(sql: &SqlStorage, ops: Vec<BatchOp>, now: Millis) -> worker::Result<Re
             BatchOp::Put { key, condition, .. } | BatchOp::Delete { key, condition } => (key, *condition),
         };
         let current = live(sql, key, now)?;
-        match check(current.as_ref(), Condition::from(condition)) {
+        match Condition::from(condition).next_version(current.as_ref()) {
             Some(version) => versions.push(version),
             None => return Ok(Reply::Conflict { key: key.clone() }),
         }

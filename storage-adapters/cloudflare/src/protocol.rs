@@ -44,13 +44,25 @@ pub enum Cond {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "reply", rename_all = "snake_case")]
 pub enum Reply {
-    Record { record: Option<WireRecord> },
-    Version { version: Version },
+    Record {
+        record: Option<WireRecord>,
+    },
+    Version {
+        version: Version,
+    },
     Done,
-    Consumed { first: bool, record: Option<WireRecord> },
-    Page { items: Vec<(String, WireRecord)>, cursor: Option<String> },
+    Consumed {
+        first: bool,
+        record: Option<WireRecord>,
+    },
+    Page {
+        items: Vec<(String, WireRecord)>,
+        cursor: Option<String>,
+    },
     /// A write condition failed on `key`; nothing was written.
-    Conflict { key: String },
+    Conflict {
+        key: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
