@@ -94,17 +94,23 @@ impl EmbeddedStore {
     }
 
     /// Run `f` in one write transaction and commit it durably if it returns `Ok`; on `Err`
-    /// (a failed condition included) the transaction is aborted and nothing is written.
+    /// (a failed condition included) the transaction is aborted and nothing is written. A
+    /// transaction that changed nothing (a replayed `consume`, say) is not committed, which
+    /// saves the fsync.
     fn write<T>(&self, f: impl FnOnce(&mut Tables<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let now = self.clock.now_ms();
         let txn = self.db.begin_write().map_err(backend)?;
-        let out = {
+        let (out, dirty) = {
             let mut tables = Tables::open(&txn, now)?;
             let out = f(&mut tables)?;
             tables.sweep()?;
-            out
+            (out, tables.dirty)
         };
-        txn.commit().map_err(backend)?;
+        if dirty {
+            txn.commit().map_err(backend)?;
+        } else {
+            txn.abort().map_err(backend)?;
+        }
         Ok(out)
     }
 }
@@ -114,6 +120,8 @@ struct Tables<'txn> {
     records: Table<'txn, &'static str, &'static [u8]>,
     expiry: Table<'txn, (i64, &'static str), ()>,
     now: Millis,
+    /// Whether anything was written.
+    dirty: bool,
 }
 
 impl<'txn> Tables<'txn> {
@@ -122,6 +130,7 @@ impl<'txn> Tables<'txn> {
             records: txn.open_table(RECORDS).map_err(backend)?,
             expiry: txn.open_table(EXPIRY).map_err(backend)?,
             now,
+            dirty: false,
         })
     }
 
@@ -143,6 +152,7 @@ impl<'txn> Tables<'txn> {
 
     /// Replace whatever is under `key` (keeping the expiry index in step).
     fn insert(&mut self, key: &Key, record: &Record) -> Result<(), StoreError> {
+        self.dirty = true;
         let old = self.records.insert(key.as_str(), record::encode(record).as_slice()).map_err(backend)?;
         let old_expiry = old.map(|b| record::expires_at(b.value())).transpose()?.flatten();
         if old_expiry != record.expires_at {
@@ -161,6 +171,7 @@ impl<'txn> Tables<'txn> {
         let Some(old) = self.records.remove(key.as_str()).map_err(backend)? else {
             return Ok(false);
         };
+        self.dirty = true;
         if let Some(at) = record::expires_at(old.value())? {
             drop(old);
             self.expiry.remove((at, key.as_str())).map_err(backend)?;
@@ -178,6 +189,7 @@ impl<'txn> Tables<'txn> {
             dead.push((at, key.to_owned()));
         }
         for (at, key) in dead {
+            self.dirty = true;
             self.expiry.remove((at, key.as_str())).map_err(backend)?;
             let still_dead = match self.records.get(key.as_str()).map_err(backend)? {
                 Some(bytes) => record::expires_at(bytes.value()).ok() == Some(Some(at)),
