@@ -11,6 +11,7 @@
 
 pub mod account;
 pub mod app;
+pub mod bootstrap;
 pub mod config;
 pub mod domain;
 pub mod error;

@@ -202,12 +202,22 @@ pub async fn find(store: &dyn Store, id: &str) -> Result<Option<Versioned<Applic
 }
 
 pub async fn insert(store: &dyn Store, record: &ApplicationRecord) -> Result<(), WriteError> {
+    insert_with(store, record, Vec::new()).await
+}
+
+/// Insert with more ops in the same commit. The record's `role_ids` get their reverse
+/// relation keys here too, so an app can be created already holding its roles.
+pub async fn insert_with(store: &dyn Store, record: &ApplicationRecord, extra: Vec<WriteOp>) -> Result<(), WriteError> {
     let key = keys::application(&record.app.id);
     let bytes = table::encode(record)?;
-    let ops = vec![
+    let mut ops = vec![
         table::put(key.clone(), bytes.clone(), Condition::IfAbsent),
         table::put(record.list_entry_key(), bytes, Condition::Always),
     ];
+    for role_id in &record.role_ids {
+        ops.push(table::put(keys::role_application(role_id, &record.app.id), Vec::new(), Condition::Always));
+    }
+    ops.extend(extra);
     table::commit_counted(store, ops, &[(keys::counter(COUNTER), 1)]).await.map_err(|e| WriteError::from_store(e, &key))
 }
 

@@ -28,6 +28,33 @@ pub async fn insert(store: &dyn Store, role_id: &str, apps: &[Versioned<Applicat
     })
 }
 
+/// Set one application's roles: add `add` and remove `remove` in one commit (the app record
+/// and every relation key). `Stale` means the app changed since it was read.
+pub async fn replace_for_application(
+    store: &dyn Store,
+    app: &Versioned<ApplicationRecord>,
+    add: &[String],
+    remove: &[String],
+) -> Result<(), WriteError> {
+    let mut next = app.value.clone();
+    next.role_ids.retain(|r| !remove.contains(r));
+    let mut ops = Vec::with_capacity(add.len() + remove.len() + 2);
+    for role_id in remove {
+        ops.push(table::delete(keys::role_application(role_id, &next.app.id)));
+    }
+    for role_id in add {
+        if !next.role_ids.contains(role_id) {
+            next.role_ids.push(role_id.clone());
+            ops.push(table::put(keys::role_application(role_id, &next.app.id), Vec::new(), Condition::Always));
+        }
+    }
+    ops.extend(application::update_ops(app, &next)?);
+    store.commit(ops).await.map_err(|e| match e {
+        StoreError::Conflict { .. } => WriteError::Stale,
+        other => WriteError::Internal(other.into()),
+    })
+}
+
 /// Remove the role from the application (idempotent on the relation).
 pub async fn delete(store: &dyn Store, role_id: &str, app: &Versioned<ApplicationRecord>) -> Result<(), WriteError> {
     let mut next = app.value.clone();

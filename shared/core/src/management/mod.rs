@@ -1,8 +1,241 @@
-//! The Management API under `/api`, for admins and M2M apps.
+//! The Management API under `/api`, for admins and M2M apps (Logto's `packages/core/src/routes`).
+//!
+//! Request path: authenticate (`guard`) → route (closed enum below) → parse the typed body or
+//! query (400 `guard.invalid_input` on mismatch) → checks (reads only) → one atomic write
+//! through `crate::domain` → JSON in Logto's shape. The module tree mirrors the URL tree.
+
+pub mod applications;
+pub mod errors;
+pub mod guard;
+pub mod pagination;
+pub mod resources;
+pub mod roles;
+pub mod search;
+pub mod validate;
+
+use std::sync::OnceLock;
+
+use http::{Method, StatusCode};
+use percent_encoding::percent_decode_str;
+use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
+use crate::http::{Params, Routes};
+use crate::ports::Millis;
+use crate::store::Store;
 use crate::{App, Request, Response};
 
-pub async fn handle(_app: &App, _req: Request) -> Response {
-    ApiError::route_not_found().render()
+pub use guard::Caller;
+
+/// Every Management API route this group serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Applications,
+    Application,
+    ApplicationSecrets,
+    ApplicationSecret,
+    ApplicationRoles,
+    ApplicationRole,
+    Resources,
+    Resource,
+    ResourceIsDefault,
+    ResourceScopes,
+    ResourceScope,
+    Roles,
+    Role,
+    RoleScopes,
+    RoleScope,
+    RoleApplications,
+    RoleApplication,
+}
+
+const TABLE: &[(&str, Route)] = &[
+    ("/api/applications", Route::Applications),
+    ("/api/applications/{id}", Route::Application),
+    ("/api/applications/{id}/secrets", Route::ApplicationSecrets),
+    ("/api/applications/{id}/secrets/{name}", Route::ApplicationSecret),
+    ("/api/applications/{id}/roles", Route::ApplicationRoles),
+    ("/api/applications/{id}/roles/{roleId}", Route::ApplicationRole),
+    ("/api/resources", Route::Resources),
+    ("/api/resources/{id}", Route::Resource),
+    ("/api/resources/{id}/is-default", Route::ResourceIsDefault),
+    ("/api/resources/{id}/scopes", Route::ResourceScopes),
+    ("/api/resources/{id}/scopes/{scopeId}", Route::ResourceScope),
+    ("/api/roles", Route::Roles),
+    ("/api/roles/{id}", Route::Role),
+    ("/api/roles/{id}/scopes", Route::RoleScopes),
+    ("/api/roles/{id}/scopes/{scopeId}", Route::RoleScope),
+    ("/api/roles/{id}/applications", Route::RoleApplications),
+    ("/api/roles/{id}/applications/{applicationId}", Route::RoleApplication),
+];
+
+fn routes() -> Option<&'static Routes<Route>> {
+    static ROUTES: OnceLock<Option<Routes<Route>>> = OnceLock::new();
+    ROUTES.get_or_init(|| Routes::new(TABLE).ok()).as_ref()
+}
+
+pub async fn handle(app: &App, req: Request) -> Response {
+    match serve(app, &req).await {
+        Ok(response) => response,
+        Err(error) => error.render(),
+    }
+}
+
+async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
+    // Logto authenticates every `/api` request before routing, so unknown paths are 401 too.
+    let caller = guard::authenticate(app, req).await?;
+    let path = req.uri().path();
+    let path = if path.len() > 1 { path.strip_suffix('/').unwrap_or(path) } else { path };
+    let Some((route, params)) = routes().and_then(|r| r.lookup(path)) else {
+        return Err(ApiError::route_not_found());
+    };
+    let ctx = Ctx { app, req, params, query: Query::parse(req.uri().query()), caller };
+    let method = req.method();
+    use Route as R;
+    match (route, method) {
+        (R::Applications, &Method::GET) => applications::list(&ctx).await,
+        (R::Applications, &Method::POST) => applications::create(&ctx).await,
+        (R::Application, &Method::GET) => applications::get(&ctx).await,
+        (R::Application, &Method::PATCH) => applications::update(&ctx).await,
+        (R::Application, &Method::DELETE) => applications::delete(&ctx).await,
+        (R::ApplicationSecrets, &Method::GET) => applications::secrets::list(&ctx).await,
+        (R::ApplicationSecrets, &Method::POST) => applications::secrets::create(&ctx).await,
+        (R::ApplicationSecret, &Method::PATCH) => applications::secrets::rename(&ctx).await,
+        (R::ApplicationSecret, &Method::DELETE) => applications::secrets::delete(&ctx).await,
+        (R::ApplicationRoles, &Method::GET) => applications::roles::list(&ctx).await,
+        (R::ApplicationRoles, &Method::POST) => applications::roles::assign(&ctx).await,
+        (R::ApplicationRoles, &Method::PUT) => applications::roles::replace(&ctx).await,
+        (R::ApplicationRole, &Method::DELETE) => applications::roles::remove(&ctx).await,
+        (R::Resources, &Method::GET) => resources::list(&ctx).await,
+        (R::Resources, &Method::POST) => resources::create(&ctx).await,
+        (R::Resource, &Method::GET) => resources::get(&ctx).await,
+        (R::Resource, &Method::PATCH) => resources::update(&ctx).await,
+        (R::Resource, &Method::DELETE) => resources::delete(&ctx).await,
+        (R::ResourceIsDefault, &Method::PATCH) => resources::set_default(&ctx).await,
+        (R::ResourceScopes, &Method::GET) => resources::scopes::list(&ctx).await,
+        (R::ResourceScopes, &Method::POST) => resources::scopes::create(&ctx).await,
+        (R::ResourceScope, &Method::PATCH) => resources::scopes::update(&ctx).await,
+        (R::ResourceScope, &Method::DELETE) => resources::scopes::delete(&ctx).await,
+        (R::Roles, &Method::GET) => roles::list(&ctx).await,
+        (R::Roles, &Method::POST) => roles::create(&ctx).await,
+        (R::Role, &Method::GET) => roles::get(&ctx).await,
+        (R::Role, &Method::PATCH) => roles::update(&ctx).await,
+        (R::Role, &Method::DELETE) => roles::delete(&ctx).await,
+        (R::RoleScopes, &Method::GET) => roles::scopes::list(&ctx).await,
+        (R::RoleScopes, &Method::POST) => roles::scopes::assign(&ctx).await,
+        (R::RoleScope, &Method::DELETE) => roles::scopes::remove(&ctx).await,
+        (R::RoleApplications, &Method::GET) => roles::applications::list(&ctx).await,
+        (R::RoleApplications, &Method::POST) => roles::applications::assign(&ctx).await,
+        (R::RoleApplication, &Method::DELETE) => roles::applications::remove(&ctx).await,
+        _ => Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "request.general", "Method Not Allowed")),
+    }
+}
+
+/// One request as a handler sees it.
+pub struct Ctx<'a> {
+    pub app: &'a App,
+    pub req: &'a Request,
+    params: Params,
+    pub query: Query,
+    pub caller: Caller,
+}
+
+impl Ctx<'_> {
+    pub fn store(&self) -> &dyn Store {
+        self.app.store.as_ref()
+    }
+
+    pub fn now(&self) -> Millis {
+        self.app.clock.now_ms()
+    }
+
+    /// A path parameter, percent-decoded (secret names may contain spaces).
+    pub fn param(&self, name: &str) -> String {
+        percent_decode_str(self.params.get(name)).decode_utf8_lossy().into_owned()
+    }
+
+    /// The JSON body as `T`. Unknown fields are ignored, as Logto's zod guards strip them.
+    pub fn body<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        let body = self.req.body();
+        if !body.is_empty() && !crate::http::content_type_is(self.req.headers(), "application/json") {
+            return Err(errors::invalid(errors::Part::Body, "Content-Type must be application/json"));
+        }
+        crate::http::parse_json(body).map_err(|e| errors::invalid(errors::Part::Body, e))
+    }
+
+    /// A paginated (or optionally unpaginated) JSON list with Logto's headers.
+    pub fn list_response<T: serde::Serialize + ?Sized>(
+        &self,
+        paging: pagination::Paging,
+        items: &T,
+        total: u64,
+    ) -> Response {
+        paging.respond(&self.app.config.endpoint, self.req.uri().path(), &self.query, items, total)
+    }
+}
+
+/// Decoded query parameters in arrival order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query(Vec<(String, String)>);
+
+impl Query {
+    pub fn parse(raw: Option<&str>) -> Self {
+        Query(raw.and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default())
+    }
+
+    pub fn first(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The query string with `page` set to `page` (replaced in place, or appended).
+    pub fn with_page(&self, page: u64) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::with_capacity(self.0.len() + 1);
+        let mut replaced = false;
+        for (k, v) in &self.0 {
+            if k == "page" {
+                if !replaced {
+                    pairs.push(("page", page.to_string()));
+                    replaced = true;
+                }
+            } else {
+                pairs.push((k.as_str(), v.clone()));
+            }
+        }
+        if !replaced {
+            pairs.push(("page", page.to_string()));
+        }
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+/// A JSON response with `status`.
+pub(crate) fn json<T: serde::Serialize + ?Sized>(status: StatusCode, body: &T) -> Result<Response, ApiError> {
+    Ok(crate::http::json_response(status, body))
+}
+
+pub(crate) fn no_content() -> Result<Response, ApiError> {
+    Ok(crate::http::empty(StatusCode::NO_CONTENT))
+}
+
+/// How many times a handler re-reads and retries a write that lost a version race.
+pub(crate) const WRITE_RETRIES: usize = 5;
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_route_table_is_valid() {
+        assert!(routes().is_some());
+        let routes = routes().unwrap();
+        assert_eq!(routes.lookup("/api/applications/abc/secrets/x").map(|(r, _)| r), Some(Route::ApplicationSecret));
+        assert_eq!(routes.lookup("/api/resources/abc/is-default").map(|(r, _)| r), Some(Route::ResourceIsDefault));
+    }
 }
