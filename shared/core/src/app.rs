@@ -15,6 +15,8 @@ pub struct App {
     pub crypto: Arc<dyn Crypto>,
     /// Per-isolate cache of the parsed signing keys and JWKS (safe to lose, bounded staleness).
     pub signing_keys: SigningKeyCache,
+    /// Pre-serialised discovery documents (per signing algorithm).
+    pub discovery: crate::oidc::discovery::DiscoveryCache,
 }
 
 /// Why an `App` cannot be built.
@@ -48,6 +50,14 @@ impl App {
         if !store.capabilities().atomic_single_use {
             return Err(StartError::StoreNotAtomic);
         }
-        Ok(Self { config, store, clock, rng, crypto, signing_keys: SigningKeyCache::new() })
+        Ok(Self {
+            config,
+            store,
+            clock,
+            rng,
+            crypto,
+            signing_keys: SigningKeyCache::new(),
+            discovery: Default::default(),
+        })
     }
 }

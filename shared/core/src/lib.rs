@@ -22,7 +22,8 @@ pub mod management;
 pub mod oidc;
 pub mod ports;
 pub mod store;
-#[cfg(all(test, feature = "ring"))]
+#[cfg(test)]
+#[cfg(feature = "ring")]
 pub(crate) mod testing;
 
 pub use app::App;

@@ -152,7 +152,8 @@ pub async fn revoke(app: &App, claims: &AccessTokenClaims) -> Result<(), Interna
     Ok(())
 }
 
-#[cfg(all(test, feature = "ring"))]
+#[cfg(test)]
+#[cfg(feature = "ring")]
 mod tests {
     use super::*;
     use crate::domain::signing_keys;

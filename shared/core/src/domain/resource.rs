@@ -81,6 +81,16 @@ pub async fn find_by_indicator(store: &dyn Store, indicator: &str) -> Result<Opt
     Ok(table::read(store, &keys::resource_by_indicator(indicator)).await?.map(|v| v.value))
 }
 
+/// The tenant's default resource, if one is set (added by the oidc helper: `client_credentials`
+/// falls back to it when the request names no `resource`, as Logto does). Two reads: the
+/// pointer, then the record; only requests without `resource` pay for them.
+pub async fn find_default(store: &dyn Store) -> Result<Option<ResourceRecord>, Internal> {
+    let Some(pointer) = table::read::<String>(store, &keys::default_resource()).await? else {
+        return Ok(None);
+    };
+    Ok(find(store, &pointer.value).await?.map(|v| v.value))
+}
+
 /// Insert; `Taken(resource_by_indicator)` when the indicator is in use.
 pub async fn insert(store: &dyn Store, record: &ResourceRecord) -> Result<(), WriteError> {
     let key = keys::resource(&record.resource.id);

@@ -1,0 +1,131 @@
+//! `GET /oidc/.well-known/openid-configuration` (and the RFC 8414 alias): Logto's document
+//! (logto-api.md §1.2) restricted to what answers today. Endpoints, grants and client
+//! authentication methods that edgeid does not serve yet are left out rather than advertised;
+//! `id_token_signing_alg_values_supported` follows the Current key. The bytes are built once
+//! per (deployment, signing algorithm) and served as they are.
+
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+use http::StatusCode;
+use serde_json::json;
+
+use crate::error::{Internal, OAuthError};
+use crate::jose::Alg;
+use crate::{App, Config, Response};
+
+/// Pre-serialised discovery documents, one per possible signing algorithm.
+#[derive(Default)]
+pub struct DiscoveryCache {
+    by_alg: [OnceLock<Bytes>; 3],
+}
+
+impl DiscoveryCache {
+    fn get(&self, config: &Config, alg: Alg) -> Result<Bytes, Internal> {
+        let index = Alg::ALL.iter().position(|a| *a == alg).unwrap_or_default();
+        let slot = self.by_alg.get(index).ok_or_else(|| Internal::Bug("discovery slot".into()))?;
+        if let Some(bytes) = slot.get() {
+            return Ok(bytes.clone());
+        }
+        let bytes = Bytes::from(
+            serde_json::to_vec(&document(config, alg)).map_err(|e| Internal::Bug(format!("discovery: {e}")))?,
+        );
+        Ok(slot.get_or_init(|| bytes).clone())
+    }
+}
+
+/// The grants the token endpoint answers.
+pub const GRANT_TYPES_SUPPORTED: &[&str] = &["client_credentials"];
+
+pub fn document(config: &Config, alg: Alg) -> serde_json::Value {
+    let issuer = config.issuer();
+    json!({
+        "claim_types_supported": ["normal"],
+        "claims_parameter_supported": false,
+        "claims_supported": [
+            "sub", "name", "family_name", "given_name", "middle_name", "nickname",
+            "preferred_username", "profile", "picture", "website", "gender", "birthdate", "zoneinfo",
+            "locale", "updated_at", "username", "created_at", "email", "email_verified",
+            "phone_number", "phone_number_verified", "address", "custom_data", "identities",
+            "sso_identities", "roles", "organizations", "organization_data", "organization_roles",
+            "sid", "auth_time", "iss"
+        ],
+        "code_challenge_methods_supported": ["S256"],
+        "grant_types_supported": GRANT_TYPES_SUPPORTED,
+        "id_token_signing_alg_values_supported": [alg.as_str()],
+        "introspection_endpoint": format!("{issuer}/token/introspection"),
+        "issuer": issuer,
+        "jwks_uri": format!("{issuer}/jwks"),
+        "request_uri_parameter_supported": false,
+        "response_modes_supported": ["form_post", "fragment", "query"],
+        "response_types_supported": ["code id_token", "code", "id_token", "none"],
+        "revocation_endpoint": format!("{issuer}/token/revocation"),
+        "scopes_supported": [
+            "openid", "offline_access", "profile", "email", "phone", "address", "custom_data",
+            "identities", "roles", "urn:logto:scope:organizations",
+            "urn:logto:scope:organization_roles", "urn:logto:scope:sessions",
+            "urn:logto:scope:trusted_devices"
+        ],
+        "subject_types_supported": ["public"],
+        "token_endpoint": format!("{issuer}/token"),
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+    })
+}
+
+pub async fn get(app: &App) -> Result<Response, OAuthError> {
+    let alg = app.signing_keys.get(app).await?.signer.alg;
+    let bytes = app.discovery.get(&app.config, alg)?;
+    Ok(crate::http::json_bytes_response(StatusCode::OK, bytes))
+}
+
+#[cfg(test)]
+#[cfg(feature = "ring")]
+mod tests {
+    use bytes::Bytes;
+
+    use crate::testing;
+
+    async fn discovery(app: &crate::App, path: &str) -> serde_json::Value {
+        let req = http::Request::get(path)
+            .header("authorization", "Basic Zm9vOmJhcg==") // @logto/node sends it everywhere; ignored
+            .body(Bytes::new())
+            .unwrap();
+        let res = crate::oidc::handle(app, req).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "application/json; charset=utf-8");
+        serde_json::from_slice(res.body()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn discovery_lists_what_answers_and_follows_the_current_key() {
+        let app = testing::app();
+        let doc = discovery(&app, "/oidc/.well-known/openid-configuration").await;
+        let base = "http://localhost:3001/oidc";
+        assert_eq!(doc["issuer"], base);
+        assert_eq!(doc["jwks_uri"], format!("{base}/jwks"));
+        assert_eq!(doc["token_endpoint"], format!("{base}/token"));
+        assert_eq!(doc["introspection_endpoint"], format!("{base}/token/introspection"));
+        assert_eq!(doc["revocation_endpoint"], format!("{base}/token/revocation"));
+        assert_eq!(doc["grant_types_supported"], serde_json::json!(["client_credentials"]));
+        assert_eq!(doc["id_token_signing_alg_values_supported"], serde_json::json!(["ES256"]));
+        assert_eq!(
+            doc["token_endpoint_auth_methods_supported"],
+            serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
+        );
+        for absent in
+            ["authorization_endpoint", "userinfo_endpoint", "end_session_endpoint", "device_authorization_endpoint"]
+        {
+            assert!(doc.get(absent).is_none(), "{absent} does not answer yet");
+        }
+        assert_eq!(discovery(&app, "/oidc/.well-known/oauth-authorization-server").await, doc);
+    }
+
+    #[tokio::test]
+    async fn an_rs256_deployment_advertises_rs256() {
+        let mut config = crate::Config::new(testing::ENDPOINT);
+        config.signing_alg = crate::jose::Alg::RS256;
+        let app = testing::app_with(config);
+        let doc = discovery(&app, "/oidc/.well-known/openid-configuration").await;
+        assert_eq!(doc["id_token_signing_alg_values_supported"], serde_json::json!(["RS256"]));
+    }
+}
