@@ -5,6 +5,7 @@
 //! through `crate::domain` → JSON in Logto's shape. The module tree mirrors the URL tree.
 
 pub mod applications;
+pub mod configs;
 pub mod errors;
 pub mod guard;
 pub mod pagination;
@@ -47,6 +48,9 @@ enum Route {
     RoleScope,
     RoleApplications,
     RoleApplication,
+    OidcPrivateKeys,
+    OidcPrivateKeysRotate,
+    OidcPrivateKey,
 }
 
 const TABLE: &[(&str, Route)] = &[
@@ -67,6 +71,9 @@ const TABLE: &[(&str, Route)] = &[
     ("/api/roles/{id}/scopes/{scopeId}", Route::RoleScope),
     ("/api/roles/{id}/applications", Route::RoleApplications),
     ("/api/roles/{id}/applications/{applicationId}", Route::RoleApplication),
+    ("/api/configs/oidc/private-keys", Route::OidcPrivateKeys),
+    ("/api/configs/oidc/private-keys/rotate", Route::OidcPrivateKeysRotate),
+    ("/api/configs/oidc/private-keys/{keyId}", Route::OidcPrivateKey),
 ];
 
 fn routes() -> Option<&'static Routes<Route>> {
@@ -127,6 +134,9 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
         (R::RoleApplications, &Method::GET) => roles::applications::list(&ctx).await,
         (R::RoleApplications, &Method::POST) => roles::applications::assign(&ctx).await,
         (R::RoleApplication, &Method::DELETE) => roles::applications::remove(&ctx).await,
+        (R::OidcPrivateKeys, &Method::GET) => configs::oidc::private_keys::list(&ctx).await,
+        (R::OidcPrivateKeysRotate, &Method::POST) => configs::oidc::private_keys::rotate(&ctx).await,
+        (R::OidcPrivateKey, &Method::DELETE) => configs::oidc::private_keys::delete(&ctx).await,
         _ => Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "request.general", "Method Not Allowed")),
     }
 }

@@ -1,0 +1,3 @@
+//! `/api/configs/*` (Logto's `routes/logto-config`).
+
+pub mod oidc;

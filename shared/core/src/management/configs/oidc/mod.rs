@@ -1,0 +1,3 @@
+//! `/api/configs/oidc/*`.
+
+pub mod private_keys;
