@@ -84,15 +84,40 @@ impl From<crate::store::StoreError> for BootstrapError {
 }
 
 /// Seed, then ensure the admin app. Returns credentials only when it created a fresh admin
-/// app on the first start of an empty store (print them once).
+/// app on the first start of an empty store (print them once). Once a store is bootstrapped
+/// this costs one read (plus one for the given client), so hosts may run it per cold start.
 pub async fn run(app: &App, given: Option<&Credentials>) -> Result<Option<Credentials>, BootstrapError> {
-    seed(app).await?;
+    let store = app.store.as_ref();
+    let bootstrapped = store.get(&keys::bootstrap_marker()).await?.is_some();
+    if !bootstrapped {
+        seed(app).await?;
+    }
     match given {
         Some(credentials) => {
             ensure_admin_app(app, credentials).await?;
+            if !bootstrapped {
+                mark(app).await?;
+            }
             Ok(None)
         }
+        None if bootstrapped => Ok(None),
         None => first_start_admin_app(app).await,
+    }
+}
+
+fn marker_op(app: &App) -> WriteOp {
+    WriteOp::Put {
+        key: keys::bootstrap_marker(),
+        value: app.clock.now_ms().to_string().into_bytes(),
+        options: PutOptions { expires_at: None, condition: Condition::IfAbsent },
+    }
+}
+
+/// Record that this store is bootstrapped (a concurrent start may have done it first).
+async fn mark(app: &App) -> Result<(), BootstrapError> {
+    match app.store.commit(vec![marker_op(app)]).await {
+        Ok(()) | Err(crate::store::StoreError::Conflict { .. }) => Ok(()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -224,23 +249,13 @@ async fn refresh(
 /// of the bootstrap marker is in the same commit, so exactly one start ever does it.
 async fn first_start_admin_app(app: &App) -> Result<Option<Credentials>, BootstrapError> {
     let store = app.store.as_ref();
-    if store.get(&keys::bootstrap_marker()).await?.is_some() {
-        return Ok(None);
-    }
-    let marker = WriteOp::Put {
-        key: keys::bootstrap_marker(),
-        value: app.clock.now_ms().to_string().into_bytes(),
-        options: PutOptions { expires_at: None, condition: Condition::IfAbsent },
-    };
     if application::count(store).await? > 0 {
         // A store in use before bootstrapping existed: just mark it.
-        return match store.commit(vec![marker]).await {
-            Ok(()) | Err(crate::store::StoreError::Conflict { .. }) => Ok(None),
-            Err(e) => Err(e.into()),
-        };
+        mark(app).await?;
+        return Ok(None);
     }
     let (record, credentials) = admin_record(app, application::new_id(app.rng.as_ref()), None, ADMIN_APP_NAME);
-    match application::insert_with(store, &record, vec![marker]).await {
+    match application::insert_with(store, &record, vec![marker_op(app)]).await {
         Ok(()) => Ok(Some(credentials)),
         // Another start won the marker.
         Err(WriteError::Taken(_) | WriteError::Stale) => Ok(None),

@@ -41,6 +41,15 @@ async fn first_start_creates_one_admin_app_once() {
 }
 
 #[tokio::test]
+async fn given_credentials_mean_no_generated_app_later() {
+    let t = TestApp::new(true);
+    let given = Credentials { client_id: "ci-admin".into(), client_secret: "s".into() };
+    run(&t.app, Some(&given)).await.unwrap();
+    assert_eq!(run(&t.app, None).await.unwrap(), None);
+    assert_eq!(application::count(t.store.as_ref()).await.unwrap(), 1);
+}
+
+#[tokio::test]
 async fn concurrent_first_starts_agree() {
     let t = TestApp::new(true);
     let (a, b) = futures::join!(run(&t.app, None), run(&t.app, None));

@@ -1,5 +1,6 @@
 //! `/api/applications` (Logto's `routes/applications/application.ts`).
 
+pub mod custom_data;
 pub mod redirect_uri;
 pub mod roles;
 pub mod secrets;

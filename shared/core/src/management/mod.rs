@@ -33,6 +33,8 @@ pub use guard::Caller;
 enum Route {
     Applications,
     Application,
+    ApplicationCustomData,
+    ApplicationLegacySecret,
     ApplicationSecrets,
     ApplicationSecret,
     ApplicationRoles,
@@ -56,6 +58,8 @@ enum Route {
 const TABLE: &[(&str, Route)] = &[
     ("/api/applications", Route::Applications),
     ("/api/applications/{id}", Route::Application),
+    ("/api/applications/{id}/custom-data", Route::ApplicationCustomData),
+    ("/api/applications/{id}/legacy-secret", Route::ApplicationLegacySecret),
     ("/api/applications/{id}/secrets", Route::ApplicationSecrets),
     ("/api/applications/{id}/secrets/{name}", Route::ApplicationSecret),
     ("/api/applications/{id}/roles", Route::ApplicationRoles),
@@ -105,6 +109,8 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
         (R::Application, &Method::GET) => applications::get(&ctx).await,
         (R::Application, &Method::PATCH) => applications::update(&ctx).await,
         (R::Application, &Method::DELETE) => applications::delete(&ctx).await,
+        (R::ApplicationCustomData, &Method::PATCH) => applications::custom_data::update(&ctx).await,
+        (R::ApplicationLegacySecret, &Method::DELETE) => applications::secrets::delete_legacy(&ctx).await,
         (R::ApplicationSecrets, &Method::GET) => applications::secrets::list(&ctx).await,
         (R::ApplicationSecrets, &Method::POST) => applications::secrets::create(&ctx).await,
         (R::ApplicationSecret, &Method::PATCH) => applications::secrets::rename(&ctx).await,

@@ -133,3 +133,14 @@ pub async fn delete(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     }
     Err(busy())
 }
+
+/// `DELETE /api/applications/:id/legacy-secret`: edgeid never had Logto's legacy single
+/// `secret` column, so there is never one to replace.
+pub async fn delete_legacy(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    find(ctx, &ctx.param("id")).await?;
+    Err(ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "application.no_legacy_secret_found",
+        "The application does not have a legacy secret.",
+    ))
+}

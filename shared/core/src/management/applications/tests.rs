@@ -350,3 +350,20 @@ async fn m2m_roles_of_an_application() {
     assert_eq!(t.call("DELETE", &format!("{path}/{m2m_role}"), Value::Null).await.error(), (404, "entity.not_found"));
     assert_eq!(t.call("GET", &path, Value::Null).await.headers["total-number"], "0");
 }
+
+#[tokio::test]
+async fn custom_data_is_shallow_merged() {
+    let t = TestApp::new(true);
+    let app = create(&t, json!({"name": "A", "type": "SPA", "customData": {"a": 1, "nested": {"x": 1}}})).await;
+    let path = format!("/api/applications/{}/custom-data", app["id"].as_str().unwrap());
+    let merged = t.call("PATCH", &path, json!({"b": 2, "nested": {"y": 2}})).await;
+    TestApp::ok(&merged, 200);
+    assert_eq!(merged.json, json!({"a": 1, "b": 2, "nested": {"y": 2}}));
+    assert_eq!(t.call("PATCH", &path, json!([1])).await.error(), (400, "guard.invalid_input"));
+    assert_eq!(
+        t.call("PATCH", "/api/applications/nope/custom-data", json!({})).await.error(),
+        (404, "entity.not_exists")
+    );
+    let legacy = format!("/api/applications/{}/legacy-secret", app["id"].as_str().unwrap());
+    assert_eq!(t.call("DELETE", &legacy, Value::Null).await.error(), (400, "application.no_legacy_secret_found"));
+}
