@@ -244,6 +244,10 @@ pub(crate) const WRITE_RETRIES: usize = 5;
 pub(crate) mod testing;
 
 #[cfg(test)]
+#[cfg(feature = "ring")]
+mod journey;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
