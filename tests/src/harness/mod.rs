@@ -1,0 +1,14 @@
+//! Test harness: clients, in-process app, real processes, JWT checks. See the crate docs.
+
+mod binary;
+mod client;
+pub mod jwt;
+mod process;
+mod target;
+mod test_app;
+
+pub use binary::edgeid_local_binary;
+pub use client::{Client, RequestBuilder, TestResponse};
+pub use process::{LocalServer, LocalServerBuilder};
+pub use target::{Credentials, Target};
+pub use test_app::TestApp;
