@@ -7,6 +7,9 @@
 //!   cargo test -p edgeid-tests --test it blackbox::` tests a running Worker / Lambda / server.
 //! - `local::` — what only the local host does (process lifecycle, settings, raw HTTP abuse).
 
+// Test code: a panic is a failure report.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 #[path = "../src/blackbox/mod.rs"]
 mod blackbox;
 #[path = "../src/local/mod.rs"]

@@ -12,10 +12,12 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use edgeid_core::ports::{Clock, Crypto};
+use edgeid_core::domain::signing_keys;
+use edgeid_core::ports::{Clock, Crypto, RingCrypto};
 use edgeid_core::store::Store;
 use edgeid_core::store::memory::MemoryStore;
 use edgeid_core::{App, Config};
+use edgeid_store_embedded::EmbeddedStore;
 pub use settings::{Settings, SettingsError, StoreKind};
 use tokio::net::TcpListener;
 
@@ -34,43 +36,37 @@ impl std::error::Error for StartFailure {}
 /// The line printed on stdout once the server accepts connections; process harnesses wait for it.
 pub const LISTENING_PREFIX: &str = "edgeid-local listening on ";
 
-/// Open the configured store.
+/// File name of the embedded store inside the data directory.
+pub const STORE_FILE: &str = "edgeid.redb";
+
+/// Open the configured store (creating the data directory on first use).
 pub fn open_store(kind: &StoreKind, clock: Arc<dyn Clock>) -> Result<Arc<dyn Store>, StartFailure> {
     match kind {
         StoreKind::Memory => Ok(Arc::new(MemoryStore::new(clock))),
-        StoreKind::Embedded { data_dir } => Err(StartFailure(format!(
-            "the embedded store ({}) is not available in this build yet; run with EDGEID_STORE=memory",
-            data_dir.display()
-        ))),
+        StoreKind::Embedded { data_dir } => {
+            std::fs::create_dir_all(data_dir)
+                .map_err(|e| StartFailure(format!("cannot create the data directory {}: {e}", data_dir.display())))?;
+            let path = data_dir.join(STORE_FILE);
+            let store = EmbeddedStore::open(&path, clock)
+                .map_err(|e| StartFailure(format!("cannot open the store {}: {e}", path.display())))?;
+            Ok(Arc::new(store))
+        }
     }
 }
 
-/// The crypto implementation of native hosts.
+/// The crypto of native hosts: ring.
 pub fn crypto() -> Arc<dyn Crypto> {
-    Arc::new(pending_crypto::Unavailable)
+    Arc::new(RingCrypto::new())
 }
 
-/// Placeholder until the core's ring implementation lands: every operation fails (500).
-mod pending_crypto {
-    use std::sync::Arc;
-
-    use edgeid_core::jose::{Alg, Jwk};
-    use edgeid_core::ports::{Crypto, CryptoError, GeneratedKey, SigningKey};
-
-    pub struct Unavailable;
-
-    #[async_trait::async_trait]
-    impl Crypto for Unavailable {
-        async fn generate_key(&self, _: Alg) -> Result<GeneratedKey, CryptoError> {
-            Err(CryptoError("no crypto in this build".into()))
-        }
-        async fn signing_key(&self, _: Alg, _: &[u8]) -> Result<Arc<dyn SigningKey>, CryptoError> {
-            Err(CryptoError("no crypto in this build".into()))
-        }
-        async fn verify(&self, _: Alg, _: &Jwk, _: &[u8], _: &[u8]) -> Result<bool, CryptoError> {
-            Err(CryptoError("no crypto in this build".into()))
-        }
-    }
+/// Build the app every request is served by.
+pub fn build_app(settings: &Settings, endpoint: &str) -> Result<App, StartFailure> {
+    let mut config = Config::new(endpoint);
+    config.signing_alg = settings.signing_alg;
+    config.dev_admin = settings.dev_admin;
+    let clock: Arc<dyn Clock> = Arc::new(system::SystemClock);
+    let store = open_store(&settings.store, Arc::clone(&clock))?;
+    App::new(config, store, clock, Arc::new(system::OsRng), crypto()).map_err(|e| StartFailure(e.to_string()))
 }
 
 /// Bind, build the app, bootstrap, announce, and serve until `shutdown` resolves.
@@ -81,16 +77,16 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> Resu
     })?;
     let bound = listener.local_addr().map_err(|e| StartFailure(format!("cannot read the bound address: {e}")))?;
 
-    let mut config = Config::new(&settings.endpoint_for(bound.port()));
-    config.signing_alg = settings.signing_alg;
-    config.dev_admin = settings.dev_admin;
-    let issuer = config.issuer();
+    let app = Arc::new(build_app(&settings, &settings.endpoint_for(bound.port()))?);
+    let issuer = app.config.issuer();
 
-    let clock: Arc<dyn Clock> = Arc::new(system::SystemClock);
-    let store = open_store(&settings.store, Arc::clone(&clock))?;
-    let app =
-        App::new(config, store, clock, Arc::new(system::OsRng), crypto()).map_err(|e| StartFailure(e.to_string()))?;
-    let app = Arc::new(app);
+    // The first start of a store generates the signing key now, not on the first request.
+    let (ring, _) = signing_keys::find_or_create(&app)
+        .await
+        .map_err(|e| StartFailure(format!("cannot load or create the signing key: {e}")))?;
+    if let Some(key) = ring.current() {
+        tracing::info!(kid = %key.kid, alg = key.alg.as_str(), "signing key ready");
+    }
 
     if settings.dev_admin {
         tracing::warn!("EDGEID_DEV_ADMIN=1: requests with a `development-user-id` header are admins (loopback only)");

@@ -82,7 +82,13 @@ impl Client {
     /// `path` is origin-relative (`/oidc/token?x=y`).
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         assert!(path.starts_with('/'), "paths are origin-relative, got {path:?}");
-        RequestBuilder { client: self.clone(), method, path: path.to_owned(), headers: HeaderMap::new(), body: Bytes::new() }
+        RequestBuilder {
+            client: self.clone(),
+            method,
+            path: path.to_owned(),
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+        }
     }
 
     fn jar(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, String>> {

@@ -33,11 +33,8 @@ pub fn verify(token: &str, jwks: &Value) -> Result<(Value, Value), String> {
 
     let ok = match alg {
         "ES256" | "ES384" => {
-            let algorithm: &dyn signature::VerificationAlgorithm = if alg == "ES256" {
-                &signature::ECDSA_P256_SHA256_FIXED
-            } else {
-                &signature::ECDSA_P384_SHA384_FIXED
-            };
+            let algorithm: &dyn signature::VerificationAlgorithm =
+                if alg == "ES256" { &signature::ECDSA_P256_SHA256_FIXED } else { &signature::ECDSA_P384_SHA384_FIXED };
             let mut point = vec![4u8];
             point.extend(field("x")?);
             point.extend(field("y")?);

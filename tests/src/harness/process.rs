@@ -252,7 +252,8 @@ impl LocalServer {
     pub fn terminate(&mut self) -> ExitStatus {
         let sent = Command::new("kill").args(["-TERM", &self.pid().to_string()]).status().expect("running kill");
         assert!(sent.success(), "kill -TERM {} failed", self.pid());
-        wait_timeout(&mut self.child, Duration::from_secs(30)).expect("edgeid-local did not exit within 30 s of SIGTERM")
+        wait_timeout(&mut self.child, Duration::from_secs(30))
+            .expect("edgeid-local did not exit within 30 s of SIGTERM")
     }
 
     /// Whether the process has exited, without waiting.
