@@ -17,7 +17,7 @@ use edgeid_core::http::MAX_BODY_BYTES;
 use edgeid_core::{App, Group};
 use futures::FutureExt as _;
 use http::{Request, Response, StatusCode, header};
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::{BodyExt as _, Full};
 use hyper::body::{Body as _, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -27,6 +27,9 @@ use tokio::net::TcpListener;
 
 /// How long in-flight requests may take to finish after a shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How much of a refused body is read (and thrown away) so the client sees the 413.
+const DRAIN_LIMIT: u64 = 1024 * 1024;
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 /// A client must send its request headers within this time.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -105,24 +108,65 @@ async fn respond(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Full<
 }
 
 /// The whole body, or the response to send instead (413 when it is too large).
-async fn read_body(parts: &http::request::Parts, body: Incoming) -> Result<Bytes, edgeid_core::Response> {
+async fn read_body(parts: &http::request::Parts, mut body: Incoming) -> Result<Bytes, edgeid_core::Response> {
     if body.is_end_stream() {
         return Ok(Bytes::new());
     }
     let path = parts.uri.path();
-    // A declared length over the limit is refused before reading a byte of it.
     let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        drain(body, declared).await;
         return Err(edgeid_core::payload_too_large(path));
     }
-    match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(edgeid_core::payload_too_large(path)),
-        Err(e) => {
-            tracing::debug!(error = %e, "could not read request body");
-            Err(unreadable_body(path))
+
+    // Most bodies arrive in one frame: keep it as is instead of copying.
+    let mut first: Option<Bytes> = None;
+    let mut joined: Vec<u8> = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let data = match frame {
+            Ok(frame) => match frame.into_data() {
+                Ok(data) => data,
+                Err(_) => continue, // trailers
+            },
+            Err(e) => {
+                tracing::debug!(error = %e, "could not read request body");
+                return Err(unreadable_body(path));
+            }
+        };
+        let so_far = first.as_ref().map_or(0, Bytes::len) + joined.len();
+        if so_far + data.len() > MAX_BODY_BYTES {
+            drain(body, None).await;
+            return Err(edgeid_core::payload_too_large(path));
+        }
+        match first.take() {
+            None if joined.is_empty() => first = Some(data),
+            None => joined.extend_from_slice(&data),
+            Some(previous) => {
+                joined.reserve(previous.len() + data.len());
+                joined.extend_from_slice(&previous);
+                joined.extend_from_slice(&data);
+            }
         }
     }
+    Ok(first.unwrap_or_else(|| Bytes::from(joined)))
+}
+
+/// Read and discard the rest of a refused body (up to [`DRAIN_LIMIT`], briefly), so the client,
+/// still sending, receives the 413 instead of a connection reset. Beyond that we just close.
+async fn drain(mut body: Incoming, declared: Option<u64>) {
+    if declared.is_some_and(|len| len > DRAIN_LIMIT) {
+        return;
+    }
+    let discard = async {
+        let mut read = 0usize;
+        while let Some(Ok(frame)) = body.frame().await {
+            read += frame.data_ref().map_or(0, Bytes::len);
+            if read > DRAIN_LIMIT as usize {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT, discard).await;
 }
 
 /// 400 in the asked endpoint's wire format when the body could not be read (e.g. bad chunking).
