@@ -12,6 +12,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use edgeid_core::bootstrap;
 use edgeid_core::domain::signing_keys;
 use edgeid_core::ports::{Clock, Crypto, RingCrypto};
 use edgeid_core::store::Store;
@@ -88,6 +89,17 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> Resu
         tracing::info!(kid = %key.kid, alg = key.alg.as_str(), "signing key ready");
     }
 
+    // Logto's Management API seed and the admin M2M app; fresh credentials are shown once.
+    let given = settings
+        .bootstrap_client
+        .as_ref()
+        .map(|c| bootstrap::Credentials { client_id: c.id.clone(), client_secret: c.secret.clone() });
+    let created =
+        bootstrap::run(&app, given.as_ref()).await.map_err(|e| StartFailure(format!("bootstrap failed: {e}")))?;
+    if let Some(created) = created {
+        print_created_admin(&created);
+    }
+
     if settings.dev_admin {
         tracing::warn!("EDGEID_DEV_ADMIN=1: requests with a `development-user-id` header are admins (loopback only)");
     }
@@ -96,6 +108,19 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> Resu
 
     server::serve(listener, app, shutdown).await;
     Ok(())
+}
+
+/// The first start's admin credentials, on stdout: the only time the secret is ever shown.
+fn print_created_admin(created: &bootstrap::Credentials) {
+    tracing::info!(client_id = %created.client_id, "created the admin M2M application (Management API access)");
+    println!("edgeid-local: created an admin M2M application for the Management API.");
+    println!("Its secret is shown only this once; keep it (or set EDGEID_BOOTSTRAP_CLIENT_ID/_SECRET):");
+    println!("{}", admin_credentials_json(created));
+}
+
+/// `{"clientId":…,"clientSecret":…}`: what the server prints once and the CLI prints.
+pub fn admin_credentials_json(credentials: &bootstrap::Credentials) -> String {
+    serde_json::json!({"clientId": credentials.client_id, "clientSecret": credentials.client_secret}).to_string()
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

@@ -1,7 +1,23 @@
 //! Client mistakes get a 4xx in the endpoint's wire format, never a 5xx.
 
+use edgeid_core::config::MANAGEMENT_API_INDICATOR;
 use edgeid_core::http::MAX_BODY_BYTES;
 use edgeid_tests::harness::Target;
+
+#[tokio::test]
+async fn wrong_client_secret_is_401_with_www_authenticate() {
+    let t = Target::from_env();
+    let response = t
+        .client
+        .post("/oidc/token")
+        .basic_auth(&t.admin.id, "not-the-secret")
+        .form(&[("grant_type", "client_credentials"), ("resource", MANAGEMENT_API_INDICATOR), ("scope", "all")])
+        .send()
+        .await;
+    response.assert_oauth_error(401, "invalid_client");
+    let challenge = response.header("www-authenticate").expect("WWW-Authenticate on 401");
+    assert!(challenge.starts_with("Basic"), "{challenge}");
+}
 
 #[tokio::test]
 async fn oversized_bodies_are_413_in_each_wire_format() {

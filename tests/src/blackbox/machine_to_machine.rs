@@ -41,10 +41,8 @@ async fn m2m_app_gets_exactly_its_roles_scopes_for_a_new_resource() {
 
     // An API resource with two scopes, and an M2M role holding only one of them.
     let indicator = format!("https://{}.api.example.com", t.unique("orders"));
-    let resource = api(http::Method::POST, "/api/resources")
-        .json(&json!({"name": "Orders", "indicator": indicator}))
-        .send()
-        .await;
+    let resource =
+        api(http::Method::POST, "/api/resources").json(&json!({"name": "Orders", "indicator": indicator})).send().await;
     let resource_id = resource.assert_status(201).str_field("id");
     let mut scope_ids = Vec::new();
     for name in ["read:orders", "write:orders"] {
@@ -77,7 +75,10 @@ async fn m2m_app_gets_exactly_its_roles_scopes_for_a_new_resource() {
         .await
         .assert_status(201);
     let secrets = api(http::Method::GET, &format!("/api/applications/{m2m_id}/secrets")).send().await;
-    let worker = Credentials { id: m2m_id.clone(), secret: secrets.assert_status(200).json()[0]["value"].as_str().unwrap().to_owned() };
+    let worker = Credentials {
+        id: m2m_id.clone(),
+        secret: secrets.assert_status(200).json()[0]["value"].as_str().unwrap().to_owned(),
+    };
 
     // It asks for both scopes and gets the one its role grants, in a verifiable JWT.
     let token = t.token_for(&worker, &indicator, Some("read:orders write:orders")).await;

@@ -4,4 +4,5 @@
 //! run repeatedly against one long-lived host.
 
 mod bad_input;
-// discovery, machine_to_machine: added as the OIDC and Management endpoints land.
+mod discovery;
+// machine_to_machine: added once the Management API guard accepts JWTs.

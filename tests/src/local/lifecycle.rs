@@ -2,6 +2,22 @@
 
 use edgeid_tests::harness::LocalServer;
 
+#[tokio::test]
+async fn starts_quickly_and_answers_discovery() {
+    let server = LocalServer::builder().start();
+    let response = server.client().get("/oidc/.well-known/openid-configuration").send().await;
+    response.assert_status(200);
+    assert_eq!(response.json()["issuer"], format!("http://localhost:{}/oidc", server.port()));
+    eprintln!("edgeid-local: spawn to listening in {:?}", server.started_in());
+}
+
+#[tokio::test]
+async fn endpoint_setting_sets_the_issuer() {
+    let server = LocalServer::builder().env("EDGEID_ENDPOINT", "https://id.example.com/").start();
+    let doc = server.client().get("/oidc/.well-known/openid-configuration").send().await.assert_status(200).json();
+    assert_eq!(doc["issuer"], "https://id.example.com/oidc");
+}
+
 #[test]
 fn dev_admin_mode_is_refused_unless_bound_to_loopback() {
     let failed = LocalServer::builder()
@@ -34,7 +50,7 @@ fn a_taken_port_is_a_clear_error() {
 async fn sigterm_finishes_in_flight_work_and_exits_cleanly() {
     let mut server = LocalServer::builder().start();
     let client = server.client();
-    client.get("/oidc/no-such-route").send().await.assert_status(404);
+    client.get("/oidc/jwks").send().await.assert_status(200);
     let status = server.terminate();
     assert!(status.success(), "{status}\n{}", server.stderr());
     assert!(server.stderr().contains("shutting down"), "{}", server.stderr());
