@@ -246,16 +246,21 @@ pub(crate) fn update_ops(
     ])
 }
 
-/// Delete the application, its list copy and its role relations in one commit.
+/// Delete the application, its list copy and its role relations (one commit when the store's
+/// batch allows, see `table::commit_grouped`).
 pub async fn delete(store: &dyn Store, current: &Versioned<ApplicationRecord>) -> Result<(), WriteError> {
     let record = &current.value;
     let key = keys::application(&record.app.id);
-    let mut ops = vec![
+    let last = vec![
         WriteOp::Delete { key: key.clone(), condition: Condition::IfVersion(current.version) },
         table::delete(record.list_entry_key()),
     ];
-    ops.extend(record.role_ids.iter().map(|role_id| table::delete(keys::role_application(role_id, &record.app.id))));
-    table::commit_counted(store, ops, &[(keys::counter(COUNTER), -1)])
+    let groups = record
+        .role_ids
+        .iter()
+        .map(|role_id| vec![table::delete(keys::role_application(role_id, &record.app.id))])
+        .collect();
+    table::commit_grouped(store, groups, last, &[(keys::counter(COUNTER), -1)])
         .await
         .map_err(|e| WriteError::from_store(e, &key))
 }

@@ -30,8 +30,41 @@ pub(crate) mod testing {
 
     use crate::ports::FixedClock;
     use crate::store::memory::MemoryStore;
+    use crate::store::{Capabilities, Consumed, Key, Page, PutOptions, Record, Store, StoreError, Version, WriteOp};
 
     pub fn store() -> MemoryStore {
         MemoryStore::new(Arc::new(FixedClock::new(1_700_000_000_000)))
+    }
+
+    /// The memory store with a DynamoDB-like (here: tiny) transaction size.
+    pub struct SmallBatch(pub MemoryStore, pub usize);
+
+    #[async_trait::async_trait]
+    impl Store for SmallBatch {
+        async fn get(&self, key: &Key) -> Result<Option<Record>, StoreError> {
+            self.0.get(key).await
+        }
+        async fn put(&self, key: &Key, value: Vec<u8>, options: PutOptions) -> Result<Version, StoreError> {
+            self.0.put(key, value, options).await
+        }
+        async fn delete(&self, key: &Key) -> Result<(), StoreError> {
+            self.0.delete(key).await
+        }
+        async fn consume(&self, key: &Key) -> Result<Consumed, StoreError> {
+            self.0.consume(key).await
+        }
+        async fn list(&self, prefix: &Key, cursor: Option<&str>, limit: usize) -> Result<Page, StoreError> {
+            self.0.list(prefix, cursor, limit).await
+        }
+        async fn commit(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+            crate::store::check_batch(&ops, self.1)?;
+            if ops.is_empty() {
+                return Err(StoreError::Backend("empty batch".into()));
+            }
+            self.0.commit(ops).await
+        }
+        fn capabilities(&self) -> Capabilities {
+            Capabilities { max_batch: self.1, ..self.0.capabilities() }
+        }
     }
 }

@@ -153,28 +153,33 @@ pub async fn set_default(
     Ok(next)
 }
 
-/// Delete the resource with its scopes and every role's grant of those scopes, in one commit.
+/// Delete the resource with its scopes and every role's grant of those scopes (one commit
+/// when the store's batch allows; otherwise grants go first, then scopes, then the resource).
 pub async fn delete(store: &dyn Store, current: &Versioned<ResourceRecord>) -> Result<(), WriteError> {
     let record = &current.value;
     let id = &record.resource.id;
     let key = keys::resource(id);
-    let mut ops = vec![
+    let mut last = vec![
         WriteOp::Delete { key: key.clone(), condition: Condition::IfVersion(current.version) },
         table::delete(keys::resource_by_indicator(&record.resource.indicator)),
         table::delete(record.list_entry_key()),
     ];
     if record.resource.is_default {
-        ops.push(table::delete(keys::default_resource()));
+        last.push(table::delete(keys::default_resource()));
     }
     let scopes = scope::list(store, id, None).await?;
+    let mut groups = Vec::new();
     for s in &scopes {
-        ops.extend(scope::delete_ops(store, s).await?);
+        groups.extend(scope::grant_delete_groups(store, s).await?);
+    }
+    for s in &scopes {
+        groups.push(scope::own_delete_ops(s, Condition::Always));
     }
     let counters = [
         (keys::counter(COUNTER), -1),
         (keys::counter_for(scope::COUNTER, id), -i64::try_from(scopes.len()).unwrap_or(0)),
     ];
-    table::commit_counted(store, ops, &counters).await.map_err(|e| WriteError::from_store(e, &key))
+    table::commit_grouped(store, groups, last, &counters).await.map_err(|e| WriteError::from_store(e, &key))
 }
 
 /// Resources oldest first: a window, or all of them.

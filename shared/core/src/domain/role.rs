@@ -89,20 +89,22 @@ pub async fn find_by_name(store: &dyn Store, name: &str) -> Result<Option<Versio
     }
 }
 
-/// Insert the role and its initial scopes in one commit; `Taken(role_by_name)` when the
-/// name is in use.
+/// Insert the role and its initial scopes in one commit (when the store's batch allows, see
+/// `table::commit_then`); `Taken(role_by_name)` when the name is in use.
 pub async fn insert(store: &dyn Store, record: &RoleRecord, scopes: &[Scope]) -> Result<(), WriteError> {
     let key = keys::role(&record.role.id);
     let bytes = table::encode(record)?;
-    let mut ops = vec![
+    let mut first = vec![
         table::put(key.clone(), bytes.clone(), Condition::IfAbsent),
         table::put(keys::role_by_name(&record.role.name), table::encode(&record.role.id)?, Condition::IfAbsent),
     ];
-    ops.extend(record.list_entry_keys().into_iter().map(|k| table::put(k, bytes.clone(), Condition::Always)));
-    for scope in scopes {
-        ops.extend(role_scope::insert_ops(&record.role.id, scope)?);
+    first.extend(record.list_entry_keys().into_iter().map(|k| table::put(k, bytes.clone(), Condition::Always)));
+    let mut groups = Vec::with_capacity(scopes.len());
+    let mut seen = std::collections::BTreeSet::new();
+    for scope in scopes.iter().filter(|s| seen.insert(s.id.as_str())) {
+        groups.push(role_scope::insert_ops(&record.role.id, scope)?);
     }
-    table::commit_counted(store, ops, &record.counters(1)).await.map_err(|e| WriteError::from_store(e, &key))
+    table::commit_then(store, first, groups, &record.counters(1)).await.map_err(|e| WriteError::from_store(e, &key))
 }
 
 /// Update name/description/isDefault (the type is fixed at creation, as in Logto).
@@ -118,30 +120,32 @@ pub async fn update(store: &dyn Store, current: &Versioned<RoleRecord>, next: &R
     store.commit(ops).await.map_err(|e| WriteError::from_store(e, &key))
 }
 
-/// Delete the role, its scope grants and its application assignments in one commit.
+/// Delete the role, its application assignments and its scope grants (one commit when the
+/// store's batch allows; otherwise apps lose the role first, then grants go, then the role).
 pub async fn delete(store: &dyn Store, current: &Versioned<RoleRecord>) -> Result<(), WriteError> {
     let record = &current.value;
     let id = &record.role.id;
     let key = keys::role(id);
-    let mut ops = vec![
+    let mut last = vec![
         WriteOp::Delete { key: key.clone(), condition: Condition::IfVersion(current.version) },
         table::delete(keys::role_by_name(&record.role.name)),
     ];
-    ops.extend(record.list_entry_keys().into_iter().map(table::delete));
-    for relation in table::list_keys(store, &keys::role_scopes(id)).await? {
-        let scope_id = relation.last_segment();
-        ops.push(table::delete(keys::scope_role(&scope_id, id)));
-        ops.push(table::delete(relation));
-    }
+    last.extend(record.list_entry_keys().into_iter().map(table::delete));
+    let mut groups = Vec::new();
     for app_id in role_application::list_application_ids(store, id).await? {
-        ops.push(table::delete(keys::role_application(id, &app_id)));
+        let mut group = vec![table::delete(keys::role_application(id, &app_id))];
         if let Some(app) = application::find(store, &app_id).await? {
             let mut next = app.value.clone();
             next.role_ids.retain(|r| r != id);
-            ops.extend(application::update_ops(&app, &next)?);
+            group.extend(application::update_ops(&app, &next)?);
         }
+        groups.push(group);
     }
-    table::commit_counted(store, ops, &record.counters(-1)).await.map_err(|e| match e {
+    for relation in table::list_keys(store, &keys::role_scopes(id)).await? {
+        let scope_id = relation.last_segment();
+        groups.push(vec![table::delete(keys::scope_role(&scope_id, id)), table::delete(relation)]);
+    }
+    table::commit_grouped(store, groups, last, &record.counters(-1)).await.map_err(|e| match e {
         // An assigned app changed meanwhile: the caller retries with fresh reads.
         StoreError::Conflict { .. } => WriteError::Stale,
         other => WriteError::Internal(other.into()),

@@ -12,16 +12,18 @@ use crate::store::{Condition, Store, StoreError, keys};
 /// Assign the role to every application, all or nothing. `Taken(role_application)` names an
 /// application that has the role already; `Stale` means an app changed since it was read.
 pub async fn insert(store: &dyn Store, role_id: &str, apps: &[Versioned<ApplicationRecord>]) -> Result<(), WriteError> {
-    let mut ops = Vec::with_capacity(apps.len() * 3);
-    for app in apps {
+    let mut groups = Vec::with_capacity(apps.len());
+    let mut seen = std::collections::BTreeSet::new();
+    for app in apps.iter().filter(|a| seen.insert(a.value.app.id.as_str())) {
         let mut next = app.value.clone();
         if !next.role_ids.iter().any(|r| r == role_id) {
             next.role_ids.push(role_id.to_owned());
         }
-        ops.extend(application::update_ops(app, &next)?);
-        ops.push(table::put(keys::role_application(role_id, &next.app.id), Vec::new(), Condition::IfAbsent));
+        let mut group = application::update_ops(app, &next)?;
+        group.push(table::put(keys::role_application(role_id, &next.app.id), Vec::new(), Condition::IfAbsent));
+        groups.push(group);
     }
-    store.commit(ops).await.map_err(|e| match e {
+    table::commit_grouped(store, groups, Vec::new(), &[]).await.map_err(|e| match e {
         StoreError::Conflict { key } if key.is_under(&keys::role_applications(role_id)) => WriteError::Taken(key),
         StoreError::Conflict { .. } => WriteError::Stale,
         other => WriteError::Internal(other.into()),

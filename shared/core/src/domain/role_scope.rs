@@ -28,13 +28,15 @@ pub(crate) fn insert_ops(role_id: &str, scope: &Scope) -> Result<Vec<WriteOp>, I
     ])
 }
 
-/// Grant every scope, all or nothing. `Taken(role_scope)` names one that was granted already.
+/// Grant every scope, all or nothing (when the store's batch allows). `Taken(role_scope)`
+/// names one that was granted already.
 pub async fn insert(store: &dyn Store, role_id: &str, scopes: &[Scope]) -> Result<(), WriteError> {
-    let mut ops = Vec::with_capacity(scopes.len() * 2);
-    for scope in scopes {
-        ops.extend(insert_ops(role_id, scope)?);
+    let mut groups = Vec::with_capacity(scopes.len());
+    let mut seen = std::collections::BTreeSet::new();
+    for scope in scopes.iter().filter(|s| seen.insert(s.id.as_str())) {
+        groups.push(insert_ops(role_id, scope)?);
     }
-    store.commit(ops).await.map_err(|e| match e {
+    table::commit_grouped(store, groups, Vec::new(), &[]).await.map_err(|e| match e {
         StoreError::Conflict { key } => WriteError::Taken(key),
         other => WriteError::Internal(other.into()),
     })
@@ -172,5 +174,62 @@ mod tests {
         let mut app = ApplicationRecord::new("a".into(), "a".into(), ApplicationType::MachineToMachine, 1);
         app.role_ids.push("r".into());
         assert_eq!(names_for_application(&store, &app, "api").await.unwrap(), ["read:all"]);
+    }
+
+    /// On a store that takes few writes per transaction, big cascades still complete.
+    #[tokio::test]
+    async fn cascades_larger_than_one_batch_complete() {
+        use crate::domain::resource::{self, ResourceRecord};
+        use crate::domain::testing::SmallBatch;
+        let store = SmallBatch(store(), 6);
+        resource::insert(&store, &ResourceRecord::new("api".into(), "A".into(), "https://a".into(), 60, 1))
+            .await
+            .unwrap();
+        let scopes: Vec<Scope> = (0..8).map(|i| scope(&format!("s{i}"), "api", &format!("n{i}"))).collect();
+        for s in &scopes {
+            crate::domain::scope::insert(&store, s).await.unwrap();
+        }
+        role::insert(
+            &store,
+            &RoleRecord::new("r".into(), "R".into(), "d".into(), RoleType::MachineToMachine, 1),
+            &scopes,
+        )
+        .await
+        .unwrap();
+        role::insert(
+            &store,
+            &RoleRecord::new("r2".into(), "R2".into(), "d".into(), RoleType::MachineToMachine, 1),
+            &scopes,
+        )
+        .await
+        .unwrap();
+        let mut apps = Vec::new();
+        for i in 0..4 {
+            let id = format!("app{i}");
+            application::insert(
+                &store,
+                &ApplicationRecord::new(id.clone(), id.clone(), ApplicationType::MachineToMachine, 1),
+            )
+            .await
+            .unwrap();
+            apps.push(application::find(&store, &id).await.unwrap().unwrap());
+        }
+        role_application::insert(&store, "r", &apps).await.unwrap();
+        let app = application::find(&store, "app0").await.unwrap().unwrap().value;
+        assert_eq!(names_for_application(&store, &app, "api").await.unwrap().len(), 8);
+
+        let current = role::find(&store, "r").await.unwrap().unwrap();
+        role::delete(&store, &current).await.unwrap();
+        assert!(role::find(&store, "r").await.unwrap().is_none());
+        for i in 0..4 {
+            assert!(application::find(&store, &format!("app{i}")).await.unwrap().unwrap().value.role_ids.is_empty());
+        }
+        assert!(list(&store, "r").await.unwrap().is_empty());
+
+        let current = resource::find(&store, "api").await.unwrap().unwrap();
+        resource::delete(&store, &current).await.unwrap();
+        assert!(list(&store, "r2").await.unwrap().is_empty());
+        assert!(crate::domain::scope::find(&store, "s3").await.unwrap().is_none());
+        assert_eq!(crate::domain::scope::count(&store, "api").await.unwrap(), 0);
     }
 }

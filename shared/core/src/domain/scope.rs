@@ -57,13 +57,14 @@ pub async fn insert(store: &dyn Store, scope: &Scope) -> Result<(), WriteError> 
 pub async fn update(store: &dyn Store, current: &Versioned<Scope>, next: &Scope) -> Result<(), WriteError> {
     let key = keys::scope(&next.id);
     let bytes = table::encode(next)?;
-    let mut ops = vec![
+    let mut first = vec![
         table::put(key.clone(), bytes.clone(), Condition::IfVersion(current.version)),
         table::put(next.list_entry_key(), bytes, Condition::Always),
     ];
+    let mut groups = Vec::new();
     if next.name != current.value.name {
-        ops.push(table::delete(keys::scope_by_name(&next.resource_id, &current.value.name)));
-        ops.push(table::put(
+        first.push(table::delete(keys::scope_by_name(&next.resource_id, &current.value.name)));
+        first.push(table::put(
             keys::scope_by_name(&next.resource_id, &next.name),
             table::encode(&next.id)?,
             Condition::IfAbsent,
@@ -71,40 +72,47 @@ pub async fn update(store: &dyn Store, current: &Versioned<Scope>, next: &Scope)
         let name = table::encode(&next.name)?;
         for relation in table::list_keys(store, &keys::scope_roles(&next.id)).await? {
             let role_id = relation.last_segment();
-            ops.push(table::put(
+            groups.push(vec![table::put(
                 keys::role_scope(&role_id, &next.resource_id, &next.id),
                 name.clone(),
                 Condition::Always,
-            ));
+            )]);
         }
     }
-    store.commit(ops).await.map_err(|e| WriteError::from_store(e, &key))
+    table::commit_then(store, first, groups, &[]).await.map_err(|e| WriteError::from_store(e, &key))
 }
 
-/// The ops deleting `scope`, its name index, its list copy and its role relations.
-pub(crate) async fn delete_ops(store: &dyn Store, scope: &Scope) -> Result<Vec<WriteOp>, Internal> {
-    let mut ops = vec![
-        table::delete(keys::scope(&scope.id)),
+/// The ops deleting `scope`'s own keys (record, name index, list copy).
+pub(crate) fn own_delete_ops(scope: &Scope, condition: Condition) -> Vec<WriteOp> {
+    vec![
+        WriteOp::Delete { key: keys::scope(&scope.id), condition },
         table::delete(keys::scope_by_name(&scope.resource_id, &scope.name)),
         table::delete(scope.list_entry_key()),
-    ];
-    for relation in table::list_keys(store, &keys::scope_roles(&scope.id)).await? {
-        let role_id = relation.last_segment();
-        ops.push(table::delete(keys::role_scope(&role_id, &scope.resource_id, &scope.id)));
-        ops.push(table::delete(relation));
-    }
-    Ok(ops)
+    ]
 }
 
+/// The groups removing every role's grant of `scope` (each pair kept whole).
+pub(crate) async fn grant_delete_groups(store: &dyn Store, scope: &Scope) -> Result<Vec<Vec<WriteOp>>, Internal> {
+    let mut groups = Vec::new();
+    for relation in table::list_keys(store, &keys::scope_roles(&scope.id)).await? {
+        let role_id = relation.last_segment();
+        groups.push(vec![
+            table::delete(keys::role_scope(&role_id, &scope.resource_id, &scope.id)),
+            table::delete(relation),
+        ]);
+    }
+    Ok(groups)
+}
+
+/// Delete the scope and every role's grant of it (one commit when the store's batch allows;
+/// otherwise grants go first, then the scope).
 pub async fn delete(store: &dyn Store, current: &Versioned<Scope>) -> Result<(), WriteError> {
     let scope = &current.value;
     let key = keys::scope(&scope.id);
-    let mut ops = delete_ops(store, scope).await?;
-    if let Some(WriteOp::Delete { condition, .. }) = ops.first_mut() {
-        *condition = Condition::IfVersion(current.version);
-    }
+    let groups = grant_delete_groups(store, scope).await?;
+    let last = own_delete_ops(scope, Condition::IfVersion(current.version));
     let counters = [(keys::counter_for(COUNTER, &scope.resource_id), -1)];
-    table::commit_counted(store, ops, &counters).await.map_err(|e| WriteError::from_store(e, &key))
+    table::commit_grouped(store, groups, last, &counters).await.map_err(|e| WriteError::from_store(e, &key))
 }
 
 /// A resource's scopes oldest first: a window, or all of them.

@@ -77,6 +77,9 @@ pub(crate) async fn commit_counted(
             let next = (current + delta).max(0);
             batch.push(put_versioned(key.clone(), next.to_string().into_bytes(), version));
         }
+        if batch.is_empty() {
+            return Ok(());
+        }
         match store.commit(batch).await {
             Err(StoreError::Conflict { key }) if key.is_under(&counter_prefix) && attempt < COUNTER_RETRIES => {
                 attempt += 1;
@@ -84,6 +87,68 @@ pub(crate) async fn commit_counted(
             other => return other,
         }
     }
+}
+
+/// Commit `groups` (each kept whole) and `last` (+ `counters`). When it all fits in one batch
+/// of this store, it is one atomic commit. Otherwise (DynamoDB takes 100 writes per
+/// transaction) the groups go first, in as few batches as fit, and `last` — the writes that
+/// make the change visible, with the conditions that matter — commits at the end. Callers
+/// order things so that every intermediate state is one readers may see (a role with fewer
+/// grants, a resource with fewer scopes), and a retry after a failure finishes the job.
+pub(crate) async fn commit_grouped(
+    store: &dyn Store,
+    groups: Vec<Vec<WriteOp>>,
+    last: Vec<WriteOp>,
+    counters: &[(Key, i64)],
+) -> Result<(), StoreError> {
+    let max = store.capabilities().max_batch;
+    let total = groups.iter().map(Vec::len).sum::<usize>() + last.len() + counters.len();
+    if total <= max {
+        let mut ops: Vec<WriteOp> = groups.into_iter().flatten().collect();
+        ops.extend(last);
+        return commit_counted(store, ops, counters).await;
+    }
+    commit_chunks(store, groups, max).await?;
+    commit_counted(store, last, counters).await
+}
+
+/// Commit `first` (+ `counters`), then `groups` in as few batches as fit: an insert whose
+/// relations may not fit in the same batch (a role created with hundreds of scopes).
+pub(crate) async fn commit_then(
+    store: &dyn Store,
+    first: Vec<WriteOp>,
+    groups: Vec<Vec<WriteOp>>,
+    counters: &[(Key, i64)],
+) -> Result<(), StoreError> {
+    let max = store.capabilities().max_batch;
+    let total = groups.iter().map(Vec::len).sum::<usize>() + first.len() + counters.len();
+    if total <= max {
+        let mut ops = first;
+        ops.extend(groups.into_iter().flatten());
+        return commit_counted(store, ops, counters).await;
+    }
+    commit_counted(store, first, counters).await?;
+    commit_chunks(store, groups, max).await
+}
+
+async fn commit_chunks(store: &dyn Store, groups: Vec<Vec<WriteOp>>, max: usize) -> Result<(), StoreError> {
+    let mut batch: Vec<WriteOp> = Vec::new();
+    for group in groups {
+        if group.len() > max {
+            return Err(StoreError::Backend(format!(
+                "{} related writes exceed this store's batch of {max}",
+                group.len()
+            )));
+        }
+        if batch.len() + group.len() > max {
+            store.commit(std::mem::take(&mut batch)).await?;
+        }
+        batch.extend(group);
+    }
+    if !batch.is_empty() {
+        store.commit(batch).await?;
+    }
+    Ok(())
 }
 
 pub(crate) async fn count(store: &dyn Store, key: &Key) -> Result<u64, Internal> {
