@@ -5,4 +5,4 @@
 
 mod bad_input;
 mod discovery;
-// machine_to_machine: added once the Management API guard accepts JWTs.
+mod machine_to_machine;
