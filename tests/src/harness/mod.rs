@@ -1,13 +1,15 @@
 //! Test harness: clients, in-process app, real processes, JWT checks. See the crate docs.
 
 mod binary;
+mod cli;
 mod client;
 pub mod jwt;
 mod process;
 mod target;
 mod test_app;
 
-pub use binary::edgeid_local_binary;
+pub use binary::{edgeid_cli_binary, edgeid_local_binary};
+pub use cli::{CliOutput, edgeid_cli};
 pub use client::{Client, RequestBuilder, TestResponse};
 pub use process::{LocalServer, LocalServerBuilder};
 pub use target::{Credentials, Target};
