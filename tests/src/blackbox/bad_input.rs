@@ -31,3 +31,21 @@ async fn oversized_bodies_are_413_in_each_wire_format() {
     response.assert_status(413);
     assert!(response.json()["code"].is_string(), "{}", response.text());
 }
+
+#[tokio::test]
+async fn malformed_json_is_400() {
+    let t = Target::from_env();
+    let token = t.admin_token().await;
+    let response =
+        t.client.post("/api/applications").bearer(&token).body("{\"name\": ", "application/json").send().await;
+    response.assert_status(400);
+    assert!(response.json()["message"].is_string(), "{}", response.text());
+}
+
+#[tokio::test]
+async fn unknown_routes_are_404_in_each_wire_format() {
+    let t = Target::from_env();
+    t.client.get("/oidc/no-such-endpoint").send().await.assert_oauth_error(404, "invalid_request");
+    let token = t.admin_token().await;
+    t.client.get("/api/no-such-endpoint").bearer(&token).send().await.assert_status(404);
+}
