@@ -7,6 +7,9 @@
 //! (with [`LEEWAY_SECS`] for clock skew between instances), and not revoked. The caller checks
 //! what depends on the endpoint: `aud` (the resource) and `scope`.
 
+use std::collections::HashMap;
+use std::sync::RwLock;
+
 use serde::{Deserialize, Serialize};
 
 use crate::App;
@@ -92,6 +95,40 @@ fn is_at_jwt(typ: &str) -> bool {
     typ.eq_ignore_ascii_case("at+jwt")
 }
 
+/// How many verified tokens one isolate remembers (about 0.7 kB each).
+pub const VERIFIED_CAPACITY: usize = 2048;
+
+/// Per-isolate memo of tokens whose signature and claims verified under one loaded key ring
+/// (it lives in [`crate::domain::signing_keys::LoadedKeys`], so a new ring starts empty).
+/// An ES256 verification costs ≈ 50 µs, and clients present the same token for its whole
+/// lifetime (an M2M app calling the Management API, a gateway introspecting every call), so a
+/// repeat costs a hash lookup instead. Only verified tokens get in (forged ones cannot fill
+/// it); `iss`, `exp`/`nbf` and revocation are still checked on every use. Bounded: when full
+/// it is emptied. Safe to lose at any moment.
+#[derive(Default)]
+pub struct VerifiedTokens {
+    map: RwLock<HashMap<Box<str>, AccessTokenClaims>>,
+}
+
+impl VerifiedTokens {
+    fn get(&self, token: &str) -> Option<AccessTokenClaims> {
+        self.map.read().unwrap_or_else(|p| p.into_inner()).get(token).cloned()
+    }
+
+    fn insert(&self, token: &str, claims: &AccessTokenClaims) {
+        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= VERIFIED_CAPACITY {
+            map.clear();
+        }
+        map.insert(token.into(), claims.clone());
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.map.read().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
 /// Sign `claims` with the Current key.
 pub async fn sign(app: &App, claims: &AccessTokenClaims) -> Result<String, Internal> {
     let keys = app.signing_keys.get(app).await?;
@@ -104,28 +141,11 @@ pub async fn sign(app: &App, claims: &AccessTokenClaims) -> Result<String, Inter
 /// Management API guard (which then checks `aud` = the Management API indicator and scope
 /// `all`) and by introspection.
 pub async fn verify(app: &App, token: &str) -> Result<AccessTokenClaims, TokenError> {
-    let decoded = jose::decode_unverified(token).map_err(|e| match e {
-        JwsError::UnsupportedAlg | JwsError::UnsupportedCrit => TokenError::BadSignature,
-        _ => TokenError::Malformed,
-    })?;
-    if !decoded.header.typ.as_deref().is_some_and(is_at_jwt) {
-        return Err(TokenError::Malformed);
-    }
-    let kid = decoded.header.kid.as_deref().ok_or(TokenError::BadSignature)?;
-    let mut keys = app.signing_keys.get(app).await?;
-    if keys.key(kid).is_none() {
-        // Another instance may have rotated since we loaded the ring.
-        keys = app.signing_keys.refresh_for_unknown_kid(app).await?;
-    }
-    let key = keys.key(kid).ok_or(TokenError::BadSignature)?;
-    if key.alg != decoded.alg {
-        return Err(TokenError::BadSignature);
-    }
-    jose::verify_signature(app.crypto.as_ref(), &decoded, &key.jwk).await.map_err(|e| match e {
-        JwsError::Crypto(e) => TokenError::Internal(e.into()),
-        _ => TokenError::BadSignature,
-    })?;
-    let claims: AccessTokenClaims = serde_json::from_slice(&decoded.payload).map_err(|_| TokenError::Malformed)?;
+    let keys = app.signing_keys.get(app).await?;
+    let claims = match keys.verified.get(token) {
+        Some(claims) => claims,
+        None => verify_signature(app, keys, token).await?,
+    };
     if claims.iss != app.config.issuer() {
         return Err(TokenError::WrongIssuer);
     }
@@ -139,6 +159,37 @@ pub async fn verify(app: &App, token: &str) -> Result<AccessTokenClaims, TokenEr
     if app.store.get(&keys::revoked_token(&claims.jti)).await?.is_some() {
         return Err(TokenError::Revoked);
     }
+    Ok(claims)
+}
+
+/// The signature and structure half of [`verify`]; remembers what passed.
+async fn verify_signature(
+    app: &App,
+    mut keys: std::sync::Arc<crate::domain::signing_keys::LoadedKeys>,
+    token: &str,
+) -> Result<AccessTokenClaims, TokenError> {
+    let decoded = jose::decode_unverified(token).map_err(|e| match e {
+        JwsError::UnsupportedAlg | JwsError::UnsupportedCrit => TokenError::BadSignature,
+        _ => TokenError::Malformed,
+    })?;
+    if !decoded.header.typ.as_deref().is_some_and(is_at_jwt) {
+        return Err(TokenError::Malformed);
+    }
+    let kid = decoded.header.kid.as_deref().ok_or(TokenError::BadSignature)?;
+    if keys.key(kid).is_none() {
+        // Another instance may have rotated since we loaded the ring.
+        keys = app.signing_keys.refresh_for_unknown_kid(app).await?;
+    }
+    let key = keys.key(kid).ok_or(TokenError::BadSignature)?;
+    if key.alg != decoded.alg {
+        return Err(TokenError::BadSignature);
+    }
+    jose::verify_signature(app.crypto.as_ref(), &decoded, &key.jwk).await.map_err(|e| match e {
+        JwsError::Crypto(e) => TokenError::Internal(e.into()),
+        _ => TokenError::BadSignature,
+    })?;
+    let claims: AccessTokenClaims = serde_json::from_slice(&decoded.payload).map_err(|_| TokenError::Malformed)?;
+    keys.verified.insert(token, &claims);
     Ok(claims)
 }
 
@@ -276,6 +327,39 @@ mod tests {
         assert_eq!(jose::decode_unverified(&new).unwrap().alg, Alg::RS256);
         assert!(verify(&app, &old).await.is_ok(), "Previous key still verifies");
         assert!(verify(&app, &new).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_verification_memo_holds_only_valid_tokens_of_the_current_ring() {
+        let app = testing::app();
+        let token = sign(&app, &claims(&app)).await.unwrap();
+        let mut forged = token.clone();
+        forged.push('A');
+        assert!(verify(&app, &forged).await.is_err());
+        assert_eq!(app.signing_keys.get(&app).await.unwrap().verified.len(), 0, "forged tokens stay out");
+        assert!(verify(&app, &token).await.is_ok());
+        assert!(verify(&app, &token).await.is_ok());
+        assert_eq!(app.signing_keys.get(&app).await.unwrap().verified.len(), 1);
+
+        // Two rotations drop the key that signed it: the memo does not outlive the key.
+        for _ in 0..2 {
+            let (ring, version) = signing_keys::find(&app).await.unwrap().unwrap();
+            let key = signing_keys::generate(&app, Alg::ES256, signing_keys::KeyStatus::Current).await.unwrap();
+            signing_keys::update(&app, &ring.rotated_now(key).unwrap(), version).await.unwrap();
+        }
+        app.clock.advance_ms(signing_keys::cache::UNKNOWN_KID_REFRESH_MS);
+        assert_eq!(verify(&app, &token).await, Err(TokenError::BadSignature));
+    }
+
+    #[tokio::test]
+    async fn the_verification_memo_is_bounded() {
+        let app = testing::app();
+        for i in 0..VERIFIED_CAPACITY + 1 {
+            let token = sign(&app, &AccessTokenClaims { jti: format!("j{i}"), ..claims(&app) }).await.unwrap();
+            assert!(verify(&app, &token).await.is_ok());
+        }
+        let len = app.signing_keys.get(&app).await.unwrap().verified.len();
+        assert!((1..=VERIFIED_CAPACITY).contains(&len), "{len}");
     }
 
     #[tokio::test]

@@ -79,9 +79,10 @@ pub fn generate(rng: &dyn Rng) -> String {
 
 fn digest_hex(plaintext: &str) -> String {
     let digest = Sha256::digest(plaintext.as_bytes());
+    // Per nibble, not `format!` per byte: this runs on every token request (oidc helper).
     let mut out = String::with_capacity(64);
     for b in digest {
-        out.push_str(&format!("{b:02x}"));
+        out.extend([b >> 4, b & 0xf].map(|n| char::from_digit(u32::from(n), 16).unwrap_or('0')));
     }
     out
 }

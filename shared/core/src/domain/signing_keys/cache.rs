@@ -11,6 +11,7 @@ use bytes::Bytes;
 
 use super::{KeyRing, find, find_or_create, update};
 use crate::App;
+use crate::domain::access_token::VerifiedTokens;
 use crate::error::Internal;
 use crate::jose::{Alg, Jwk, Jwks, header_b64, unb64};
 use crate::ports::{Millis, SigningKey};
@@ -47,6 +48,8 @@ pub struct LoadedKeys {
     pub keys: Vec<PublicKey>,
     /// `{"keys":[...]}`, served as-is by `GET /oidc/jwks`.
     pub jwks: Bytes,
+    /// Tokens already verified under this ring (see [`VerifiedTokens`]).
+    pub verified: VerifiedTokens,
     rotation_at: Option<Millis>,
     checked_at: AtomicI64,
 }
@@ -152,6 +155,7 @@ async fn parse(app: &App, ring: &KeyRing, version: Version, now: Millis) -> Resu
         signer,
         keys,
         jwks: Bytes::from(jwks),
+        verified: VerifiedTokens::default(),
         rotation_at: ring.rotation_at,
         checked_at: AtomicI64::new(now),
     })
