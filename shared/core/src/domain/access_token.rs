@@ -141,6 +141,10 @@ pub async fn sign(app: &App, claims: &AccessTokenClaims) -> Result<String, Inter
 /// Management API guard (which then checks `aud` = the Management API indicator and scope
 /// `all`) and by introspection.
 pub async fn verify(app: &App, token: &str) -> Result<AccessTokenClaims, TokenError> {
+    // Not even shaped like a JWS: refuse before touching the key ring (or the store).
+    if !looks_like_jws(token) {
+        return Err(TokenError::Malformed);
+    }
     let keys = app.signing_keys.get(app).await?;
     let claims = match keys.verified.get(token) {
         Some(claims) => claims,
@@ -160,6 +164,16 @@ pub async fn verify(app: &App, token: &str) -> Result<AccessTokenClaims, TokenEr
         return Err(TokenError::Revoked);
     }
     Ok(claims)
+}
+
+/// Three non-empty base64url segments (the signature may be empty: `alg: none`).
+fn looks_like_jws(token: &str) -> bool {
+    let mut parts = token.split('.');
+    let b64url = |p: &str| p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(h), Some(p), Some(s), None) => !h.is_empty() && !p.is_empty() && b64url(h) && b64url(p) && b64url(s),
+        _ => false,
+    }
 }
 
 /// The signature and structure half of [`verify`]; remembers what passed.
