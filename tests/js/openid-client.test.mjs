@@ -1,0 +1,188 @@
+// A client nobody here wrote drives the real server: openid-client v6 (panva) does discovery
+// and client_credentials against `edgeid-local`, jose verifies the access token against the
+// published JWKS, and the token opens the Management API. Run by `.ci/run` (openid-client tier):
+//
+//   cargo build -p edgeid-local && node --test tests/js/
+//
+// EDGEID_LOCAL_BIN overrides the binary (default: $CARGO_TARGET_DIR or ./target, /debug/).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+// The npm packages live in the CI cache (.ci/tools.sh exports NODE_PATH). ESM `import` ignores
+// NODE_PATH, CommonJS resolution honours it: resolve there, import the file it finds.
+const require = createRequire(import.meta.url);
+const load = (name) => import(pathToFileURL(require.resolve(name)).href);
+const client = await load('openid-client');
+const { createRemoteJWKSet, jwtVerify } = await load('jose');
+
+const MANAGEMENT_API = 'https://default.logto.app/api';
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const binary =
+  process.env.EDGEID_LOCAL_BIN ??
+  path.join(process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, 'target'), 'debug', 'edgeid-local');
+
+// Logto-style ids: 21 lowercase alphanumerics.
+const randomId = () => randomBytes(21).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, 'a').slice(0, 21);
+const clientId = randomId();
+const clientSecret = randomBytes(24).toString('base64url');
+
+let server;
+let serverLog = '';
+let issuer;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+before(async () => {
+  assert.ok(existsSync(binary), `edgeid-local binary not found at ${binary}: run \`cargo build -p edgeid-local\` first`);
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  issuer = `${endpoint}/oidc`;
+  server = spawn(binary, [], {
+    env: {
+      ...process.env,
+      EDGEID_STORE: 'memory',
+      EDGEID_HOST: '127.0.0.1',
+      EDGEID_PORT: String(port),
+      EDGEID_ENDPOINT: endpoint,
+      EDGEID_BOOTSTRAP_CLIENT_ID: clientId,
+      EDGEID_BOOTSTRAP_CLIENT_SECRET: clientSecret,
+      RUST_LOG: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.stderr.on('data', (chunk) => {
+    serverLog += chunk;
+  });
+  // The server prints one line on stdout once it accepts connections.
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`edgeid-local did not start in 20 s:\n${serverLog}`)), 20_000);
+    let out = '';
+    server.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('edgeid-local listening on ')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    server.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`edgeid-local exited with ${code} during start-up:\n${serverLog}`));
+    });
+  });
+});
+
+after(() => {
+  server?.kill('SIGTERM');
+});
+
+async function discover(secret) {
+  return client.discovery(new URL(issuer), clientId, undefined, client.ClientSecretBasic(secret), {
+    execute: [client.allowInsecureRequests],
+  });
+}
+
+test('discovery and client_credentials: the access token verifies against the JWKS', async () => {
+  const config = await discover(clientSecret);
+  const metadata = config.serverMetadata();
+  assert.equal(metadata.issuer, issuer);
+  assert.ok(metadata.grant_types_supported?.includes('client_credentials'));
+
+  const tokens = await client.clientCredentialsGrant(config, { resource: MANAGEMENT_API, scope: 'all' });
+  assert.equal(tokens.token_type.toLowerCase(), 'bearer');
+  assert.equal(tokens.scope, 'all');
+  assert.ok(tokens.expiresIn() > 0, 'expires_in is positive');
+
+  const jwks = createRemoteJWKSet(new URL(metadata.jwks_uri));
+  const { payload, protectedHeader } = await jwtVerify(tokens.access_token, jwks, {
+    issuer,
+    audience: MANAGEMENT_API,
+    typ: 'at+jwt',
+  });
+  assert.equal(protectedHeader.alg, 'ES256', 'ES256 is the default signing algorithm');
+  assert.ok(protectedHeader.kid, 'the header names its key');
+  assert.equal(payload.sub, clientId);
+  assert.equal(payload.client_id, clientId);
+  assert.equal(payload.scope, 'all');
+  assert.ok(typeof payload.jti === 'string' && payload.jti.length > 0);
+  assert.ok(payload.exp > payload.iat);
+
+  // A token altered after signing is rejected by the same verification.
+  const [header, body] = tokens.access_token.split('.');
+  const forged = Buffer.from(JSON.stringify({ ...payload, scope: 'all extra' })).toString('base64url');
+  await assert.rejects(jwtVerify(`${header}.${forged}.${tokens.access_token.split('.')[2]}`, jwks), {
+    code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+  });
+  assert.notEqual(forged, body);
+});
+
+test('the access token is accepted by the Management API, and no token is refused', async () => {
+  const config = await discover(clientSecret);
+  const tokens = await client.clientCredentialsGrant(config, { resource: MANAGEMENT_API, scope: 'all' });
+  const applications = new URL('/api/applications', issuer);
+
+  const response = await client.fetchProtectedResource(config, tokens.access_token, applications, 'GET');
+  assert.equal(response.status, 200);
+  const list = await response.json();
+  assert.ok(Array.isArray(list), 'GET /api/applications returns an array');
+  assert.ok(list.some((app) => app.id === clientId), 'the bootstrap application is listed');
+
+  const anonymous = await fetch(applications);
+  assert.equal(anonymous.status, 401);
+  // Logto's code for a request without an Authorization header.
+  assert.equal((await anonymous.json()).code, 'auth.authorization_header_missing');
+});
+
+test('introspection through openid-client reports the token active', async () => {
+  const config = await discover(clientSecret);
+  const tokens = await client.clientCredentialsGrant(config, { resource: MANAGEMENT_API, scope: 'all' });
+  const introspection = await client.tokenIntrospection(config, tokens.access_token);
+  assert.equal(introspection.active, true);
+  assert.equal(introspection.client_id, clientId);
+  assert.equal(introspection.scope, 'all');
+});
+
+test('a wrong secret surfaces as invalid_client (401 with a Basic challenge, as Logto sends)', async () => {
+  const config = await discover(`${clientSecret}-wrong`);
+  // RFC 6749 §5.2: a client that used HTTP Basic gets 401 + WWW-Authenticate. Logto's engine
+  // puts the OAuth error into the challenge (Basic realm=…, error="invalid_client"), and
+  // openid-client surfaces that challenge rather than the body.
+  const err = await client.clientCredentialsGrant(config, { resource: MANAGEMENT_API, scope: 'all' }).then(
+    () => assert.fail('a wrong secret was accepted'),
+    (e) => e,
+  );
+  assert.ok(err instanceof client.WWWAuthenticateChallengeError, `expected a WWW-Authenticate challenge, got ${err}`);
+  assert.equal(err.status, 401);
+  const [challenge] = err.cause;
+  assert.equal(challenge.scheme, 'basic');
+  assert.equal(challenge.parameters.error, 'invalid_client');
+  assert.equal((await err.response.json()).error, 'invalid_client');
+});
+
+test('an unknown resource surfaces as invalid_target', async () => {
+  const config = await discover(clientSecret);
+  await assert.rejects(
+    client.clientCredentialsGrant(config, { resource: 'https://unknown.example.com/api', scope: 'all' }),
+    (err) => {
+      assert.ok(err instanceof client.ResponseBodyError, `expected ResponseBodyError, got ${err}`);
+      assert.equal(err.error, 'invalid_target');
+      assert.equal(err.status, 400);
+      return true;
+    },
+  );
+});
