@@ -23,6 +23,32 @@ use crate::error::ApiError;
 /// Logto's table name in `entity.not_exists_with_id`.
 pub(crate) const TABLE: &str = "applications";
 
+/// `oidcClientMetadata` in a body: both URI lists are required, as in Logto's guard.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OidcMetadataBody {
+    redirect_uris: Vec<String>,
+    post_logout_redirect_uris: Vec<String>,
+    #[serde(default)]
+    backchannel_logout_uri: Option<String>,
+    #[serde(default)]
+    backchannel_logout_session_required: Option<bool>,
+    #[serde(default)]
+    logo_uri: Option<String>,
+}
+
+impl From<OidcMetadataBody> for OidcClientMetadata {
+    fn from(b: OidcMetadataBody) -> Self {
+        Self {
+            redirect_uris: b.redirect_uris,
+            post_logout_redirect_uris: b.post_logout_redirect_uris,
+            backchannel_logout_uri: b.backchannel_logout_uri,
+            backchannel_logout_session_required: b.backchannel_logout_session_required,
+            logo_uri: b.logo_uri,
+        }
+    }
+}
+
 /// `POST /api/applications` body (`applicationCreateGuard`).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -33,7 +59,7 @@ struct CreateBody {
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]
-    oidc_client_metadata: Option<OidcClientMetadata>,
+    oidc_client_metadata: Option<OidcMetadataBody>,
     #[serde(default)]
     custom_client_metadata: Option<CustomClientMetadata>,
     #[serde(default)]
@@ -54,7 +80,7 @@ struct PatchBody {
     #[serde(default, deserialize_with = "nullable")]
     description: Option<Option<String>>,
     #[serde(default)]
-    oidc_client_metadata: Option<OidcClientMetadata>,
+    oidc_client_metadata: Option<OidcMetadataBody>,
     #[serde(default)]
     custom_client_metadata: Option<CustomClientMetadata>,
     #[serde(default, deserialize_with = "nullable")]
@@ -222,9 +248,8 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         }
         third_party_token_exchange(true, body.custom_client_metadata.as_ref())?;
     }
-    if let Some(meta) = &body.oidc_client_metadata {
-        check_oidc_metadata(meta)?;
-    }
+    let oidc_client_metadata: OidcClientMetadata = body.oidc_client_metadata.map(Into::into).unwrap_or_default();
+    check_oidc_metadata(&oidc_client_metadata)?;
     if let Some(meta) = &body.custom_client_metadata {
         check_custom_metadata(meta)?;
     }
@@ -232,7 +257,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let now = ctx.now();
     let mut record = ApplicationRecord::new(repo::new_id(ctx.app.rng.as_ref()), body.name, body.app_type, now);
     record.app.description = body.description;
-    record.app.oidc_client_metadata = body.oidc_client_metadata.unwrap_or_default();
+    record.app.oidc_client_metadata = oidc_client_metadata;
     record.app.custom_client_metadata = body.custom_client_metadata.unwrap_or_default();
     record.app.custom_data = body.custom_data.unwrap_or_default();
     record.app.is_third_party = is_third_party;
@@ -259,7 +284,8 @@ pub async fn update(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     if let Some(name) = &body.name {
         validate::length("name", name, Some(256))?;
     }
-    if let Some(meta) = &body.oidc_client_metadata {
+    let oidc_client_metadata: Option<OidcClientMetadata> = body.oidc_client_metadata.map(Into::into);
+    if let Some(meta) = &oidc_client_metadata {
         check_oidc_metadata(meta)?;
     }
     if let Some(meta) = &body.custom_client_metadata {
@@ -300,7 +326,7 @@ pub async fn update(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
             next.app.description = description.clone();
         }
         // JSONB columns are replaced wholesale, as in Logto.
-        if let Some(meta) = &body.oidc_client_metadata {
+        if let Some(meta) = &oidc_client_metadata {
             next.app.oidc_client_metadata = meta.clone();
         }
         if let Some(meta) = &body.custom_client_metadata {

@@ -130,9 +130,10 @@ pub fn protected_app_metadata_is_required() -> ApiError {
     ApiError::new(BAD_REQUEST, "application.protected_app_metadata_is_required", "Protected app metadata is required.")
 }
 
+/// 501, as in Logto OSS: Protected apps need Logto Cloud's edge proxy.
 pub fn protected_app_not_configured() -> ApiError {
     ApiError::new(
-        BAD_REQUEST,
+        StatusCode::NOT_IMPLEMENTED,
         "application.protected_app_not_configured",
         "Protected app provider is not configured. This feature is not available for open source version.",
     )

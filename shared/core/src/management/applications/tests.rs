@@ -173,6 +173,11 @@ async fn create_validation_follows_logto() {
             (400, "guard.invalid_input"),
         ),
         (json!({"name": "x", "type": "SPA", "isThirdParty": "yes"}), (400, "guard.invalid_input")),
+        (json!({"name": "x", "type": "SPA", "oidcClientMetadata": {"redirectUris": []}}), (400, "guard.invalid_input")),
+        (
+            json!({"name": "x", "type": "Protected", "protectedAppMetadata": {"subDomain": "a", "origin": "https://a"}}),
+            (501, "application.protected_app_not_configured"),
+        ),
     ];
     for (body, expected) in cases {
         let reply = t.call("POST", "/api/applications", body.clone()).await;
