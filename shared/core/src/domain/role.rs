@@ -172,3 +172,36 @@ pub async fn count(store: &dyn Store, role_type: Option<RoleType>) -> Result<u64
     };
     table::count(store, &key).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::testing::store;
+
+    /// Two creations that both passed the handler's name check: the commit decides, and the
+    /// loser writes nothing (no record, no list copies, no counter change).
+    #[tokio::test]
+    async fn a_taken_name_is_decided_by_the_commit_and_writes_nothing() {
+        let store = store();
+        let first = RoleRecord::new("a".into(), "admins".into(), "d".into(), RoleType::User, 1);
+        let second = RoleRecord::new("b".into(), "admins".into(), "d".into(), RoleType::MachineToMachine, 2);
+        insert(&store, &first, &[]).await.unwrap();
+        assert_eq!(insert(&store, &second, &[]).await, Err(WriteError::Taken(keys::role_by_name("admins"))));
+        assert!(find(&store, "b").await.unwrap().is_none());
+        assert_eq!(count(&store, None).await.unwrap(), 1);
+        assert_eq!(count(&store, Some(RoleType::MachineToMachine)).await.unwrap(), 0);
+        assert!(list(&store, Some(RoleType::MachineToMachine), None).await.unwrap().is_empty());
+
+        // Renaming onto a taken name is refused the same way; renaming frees the old name.
+        let third = RoleRecord::new("c".into(), "ops".into(), "d".into(), RoleType::User, 3);
+        insert(&store, &third, &[]).await.unwrap();
+        let current = find(&store, "c").await.unwrap().unwrap();
+        let mut next = current.value.clone();
+        next.role.name = "admins".into();
+        assert_eq!(update(&store, &current, &next).await, Err(WriteError::Taken(keys::role_by_name("admins"))));
+        next.role.name = "operators".into();
+        update(&store, &current, &next).await.unwrap();
+        assert_eq!(find_by_name(&store, "operators").await.unwrap().unwrap().value.role.id, "c");
+        assert!(find_by_name(&store, "ops").await.unwrap().is_none());
+    }
+}
