@@ -110,8 +110,8 @@ pub fn decode_unverified(token: &str) -> Result<Decoded<'_>, JwsError> {
         return Err(JwsError::Malformed("expected three dot-separated parts"));
     };
     let header_bytes = unb64(h).ok_or(JwsError::Malformed("header is not base64url"))?;
-    let header: Header =
-        serde_json::from_slice(&header_bytes).map_err(|_| JwsError::Malformed("header is not a JSON object"))?;
+    let header: Header = serde_json::from_slice(&header_bytes)
+        .map_err(|_| JwsError::Malformed("header is not a JSON object with an alg"))?;
     let alg = Alg::parse(&header.alg).ok_or(JwsError::UnsupportedAlg)?;
     if header.crit.is_some() {
         return Err(JwsError::UnsupportedCrit);
@@ -145,4 +145,74 @@ pub async fn decode<'t, 'k>(
     let jwk = key_for(&decoded.header).ok_or(JwsError::UnknownKey)?;
     verify_signature(crypto, &decoded, jwk).await?;
     Ok(decoded)
+}
+
+#[cfg(test)]
+#[cfg(feature = "ring")]
+mod tests {
+    use super::*;
+    use crate::ports::RingCrypto;
+
+    async fn key(crypto: &RingCrypto, alg: Alg) -> (std::sync::Arc<dyn SigningKey>, Jwk) {
+        let generated = crypto.generate_key(alg).await.unwrap();
+        (crypto.signing_key(alg, &generated.pkcs8).await.unwrap(), generated.public)
+    }
+
+    #[tokio::test]
+    async fn every_algorithm_round_trips() {
+        let crypto = RingCrypto::new();
+        for alg in Alg::ALL {
+            let (signer, public) = key(&crypto, alg).await;
+            let token = encode_with_header(signer.as_ref(), alg, "k1", "JWT", br#"{"a":1}"#).await.unwrap();
+            let decoded =
+                decode(&crypto, &token, |h| (h.kid.as_deref() == Some("k1")).then_some(&public)).await.unwrap();
+            assert_eq!(decoded.alg, alg);
+            assert_eq!(decoded.header.typ.as_deref(), Some("JWT"));
+            assert_eq!(decoded.payload, br#"{"a":1}"#);
+            assert_eq!(decode(&crypto, &token, |_| None).await, Err(JwsError::UnknownKey));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_key_of_another_type_is_an_algorithm_mismatch() {
+        let crypto = RingCrypto::new();
+        let (signer, _) = key(&crypto, Alg::ES256).await;
+        let (_, p384) = key(&crypto, Alg::ES384).await;
+        let (_, rsa) = key(&crypto, Alg::RS256).await;
+        let token = encode_with_header(signer.as_ref(), Alg::ES256, "k", "JWT", b"{}").await.unwrap();
+        assert_eq!(decode(&crypto, &token, |_| Some(&p384)).await, Err(JwsError::AlgKeyMismatch));
+        assert_eq!(decode(&crypto, &token, |_| Some(&rsa)).await, Err(JwsError::AlgKeyMismatch));
+        let (_, other) = key(&crypto, Alg::ES256).await;
+        assert_eq!(decode(&crypto, &token, |_| Some(&other)).await, Err(JwsError::BadSignature));
+    }
+
+    #[track_caller]
+    fn check(token: &str, expected: Result<(), JwsError>) {
+        assert_eq!(decode_unverified(token).map(|_| ()), expected, "{token}");
+    }
+
+    #[test]
+    fn malformed_tokens_are_refused_before_any_crypto() {
+        let h = |json: &str| b64(json.as_bytes());
+        let es = h(r#"{"alg":"ES256","kid":"k"}"#);
+        let p = h("{}");
+        check(&format!("{es}.{p}.c2ln"), Ok(()));
+        check(&format!("{es}.{p}."), Ok(())); // empty signature decodes (and fails verification)
+        let cases = [
+            (format!("{es}.{p}"), JwsError::Malformed("expected three dot-separated parts")),
+            (format!("{es}.{p}.c2ln.x"), JwsError::Malformed("expected three dot-separated parts")),
+            (format!("{es}=.{p}.c2ln"), JwsError::Malformed("header is not base64url")),
+            (format!("{}.{p}.c2ln", h("[1]")), JwsError::Malformed("header is not a JSON object with an alg")),
+            (format!("{}.{p}.c2ln", h("{}")), JwsError::Malformed("header is not a JSON object with an alg")),
+            (format!("{es}.{p}+.c2ln"), JwsError::Malformed("payload is not base64url")),
+            (format!("{es}.{p}.c2ln/"), JwsError::Malformed("signature is not base64url")),
+            (format!("{}.{p}.", h(r#"{"alg":"none"}"#)), JwsError::UnsupportedAlg),
+            (format!("{}.{p}.c2ln", h(r#"{"alg":"HS256"}"#)), JwsError::UnsupportedAlg),
+            (format!("{}.{p}.c2ln", h(r#"{"alg":"es256"}"#)), JwsError::UnsupportedAlg),
+            (format!("{}.{p}.c2ln", h(r#"{"alg":"ES256","crit":["b64"],"b64":false}"#)), JwsError::UnsupportedCrit),
+        ];
+        for (token, error) in cases {
+            check(&token, Err(error));
+        }
+    }
 }
