@@ -5,6 +5,7 @@
 //!   `cargo test -p edgeid-tests --test it blackbox::` starts `edgeid-local` itself;
 //!   `EDGEID_BLACKBOX_URL=http://127.0.0.1:8787 EDGEID_BLACKBOX_CLIENT_ID=… EDGEID_BLACKBOX_CLIENT_SECRET=…
 //!   cargo test -p edgeid-tests --test it blackbox::` tests a running Worker / Lambda / server.
+//! - `flows::` — in-process journeys on a `TestApp` (memory store, fixed clock, seeded RNG).
 //! - `local::` — what only the local host does (process lifecycle, settings, raw HTTP abuse).
 
 // Test code: a panic is a failure report.
@@ -12,5 +13,7 @@
 
 #[path = "../src/blackbox/mod.rs"]
 mod blackbox;
+#[path = "../src/flows/mod.rs"]
+mod flows;
 #[path = "../src/local/mod.rs"]
 mod local;

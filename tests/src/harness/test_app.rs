@@ -7,7 +7,10 @@ use edgeid_core::ports::{FixedClock, SeededRng};
 use edgeid_core::store::memory::MemoryStore;
 use edgeid_core::{App, Config};
 
+use edgeid_core::bootstrap;
+
 use super::client::Client;
+use super::target::Credentials;
 
 /// 2026-01-01T00:00:00Z: every TestApp starts here.
 pub const START_MS: i64 = 1_767_225_600_000;
@@ -16,6 +19,8 @@ pub struct TestApp {
     pub app: Arc<App>,
     pub clock: Arc<FixedClock>,
     pub store: Arc<MemoryStore>,
+    /// The admin M2M app (Management API `all`) that [`TestApp::bootstrapped`] ensured.
+    pub admin: Credentials,
 }
 
 impl TestApp {
@@ -37,7 +42,17 @@ impl TestApp {
             Arc::new(edgeid_core::ports::RingCrypto::new()),
         )
         .expect("the memory store is atomic");
-        Self { app: Arc::new(app), clock, store }
+        let admin =
+            Credentials { id: "test-admin".to_owned(), secret: "test-admin-secret-0123456789abcdef".to_owned() };
+        Self { app: Arc::new(app), clock, store, admin }
+    }
+
+    /// A new app after the host's start-up: Logto's Management API seed and the admin app.
+    pub async fn bootstrapped() -> Self {
+        let t = Self::new();
+        let given = bootstrap::Credentials { client_id: t.admin.id.clone(), client_secret: t.admin.secret.clone() };
+        bootstrap::run(&t.app, Some(&given)).await.expect("bootstrap");
+        t
     }
 
     /// A fresh cookie-keeping client talking to this app through `edgeid_core::handle`.

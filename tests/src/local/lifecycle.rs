@@ -55,3 +55,16 @@ async fn sigterm_finishes_in_flight_work_and_exits_cleanly() {
     assert!(status.success(), "{status}\n{}", server.stderr());
     assert!(server.stderr().contains("shutting down"), "{}", server.stderr());
 }
+
+#[tokio::test]
+async fn dev_admin_mode_on_loopback_makes_the_development_header_an_admin() {
+    let server = LocalServer::builder().env("EDGEID_DEV_ADMIN", "1").start();
+    let client = server.client();
+    let response = client.get("/api/applications").header("development-user-id", "integration-test").send().await;
+    response.assert_status(200);
+
+    let normal = LocalServer::builder().start();
+    let response =
+        normal.client().get("/api/applications").header("development-user-id", "integration-test").send().await;
+    response.assert_status(401);
+}

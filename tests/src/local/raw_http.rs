@@ -68,3 +68,36 @@ fn keep_alive_serves_many_requests_on_one_connection() {
         assert!(!response.to_ascii_lowercase().contains("connection: close"), "{response}");
     }
 }
+
+#[test]
+fn sigterm_lets_a_request_in_flight_finish() {
+    let mut server = LocalServer::builder().memory().start();
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    // Half a request: the server is now reading its body.
+    let body = "grant_type=client_credentials";
+    stream
+        .write_all(
+            format!(
+                "POST /oidc/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{}",
+                body.len(),
+                &body[..10]
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let pid = server.pid().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(server.exit_status().is_none(), "exited with a request in flight");
+
+    stream.write_all(&body.as_bytes()[10..]).unwrap();
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    // Answered (no client authentication: 400 in OAuth format) and then closed.
+    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+    assert!(response.contains("invalid_request") || response.contains("invalid_client"), "{response}");
+    let status = server.terminate();
+    assert!(status.success(), "{status}");
+}
