@@ -76,3 +76,99 @@ pub async fn generate(app: &App, alg: Alg, status: KeyStatus) -> Result<StoredKe
 fn encode(ring: &KeyRing) -> Result<Vec<u8>, Internal> {
     serde_json::to_vec(ring).map_err(|e| Internal::Bug(format!("signing key ring not serialisable: {e}")))
 }
+
+#[cfg(test)]
+#[cfg(feature = "ring")]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+    use crate::ports::{FixedClock, RingCrypto, SeededRng};
+    use crate::store::memory::MemoryStore;
+    use crate::store::{Consumed, Key, Page, Record, Store, WriteOp};
+    use crate::testing::{self, T0};
+
+    /// A store whose first read of the key ring misses, as if another instance created it
+    /// between our read and our write (the cold-start race).
+    struct LateReader {
+        inner: Arc<MemoryStore>,
+        missed: AtomicBool,
+    }
+
+    #[async_trait::async_trait]
+    impl Store for LateReader {
+        async fn get(&self, key: &Key) -> Result<Option<Record>, StoreError> {
+            if *key == keys::signing_keys() && !self.missed.swap(true, Ordering::SeqCst) {
+                return Ok(None);
+            }
+            self.inner.get(key).await
+        }
+        async fn put(&self, key: &Key, value: Vec<u8>, options: PutOptions) -> Result<Version, StoreError> {
+            self.inner.put(key, value, options).await
+        }
+        async fn delete(&self, key: &Key) -> Result<(), StoreError> {
+            self.inner.delete(key).await
+        }
+        async fn consume(&self, key: &Key) -> Result<Consumed, StoreError> {
+            self.inner.consume(key).await
+        }
+        async fn list(&self, prefix: &Key, cursor: Option<&str>, limit: usize) -> Result<Page, StoreError> {
+            self.inner.list(prefix, cursor, limit).await
+        }
+        async fn commit(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+            self.inner.commit(ops).await
+        }
+        fn capabilities(&self) -> crate::store::Capabilities {
+            self.inner.capabilities()
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_cold_starts_converge_on_one_key() {
+        let first = testing::app();
+        let (ring, version) = find_or_create(&first).await.unwrap();
+        let late = LateReader { inner: first.store.clone(), missed: AtomicBool::new(false) };
+        let clock = Arc::new(FixedClock::new(T0));
+        let second = crate::App::new(
+            first.config.clone(),
+            Arc::new(late),
+            clock,
+            Arc::new(SeededRng::new(99)),
+            Arc::new(RingCrypto::new()),
+        )
+        .unwrap();
+        // The second instance generated its own key, lost the IfAbsent race, and adopted ours.
+        assert_eq!(find_or_create(&second).await.unwrap(), (ring.clone(), version));
+        assert_eq!(second.signing_keys.get(&second).await.unwrap().signer.kid, ring.current().unwrap().kid);
+    }
+
+    #[tokio::test]
+    async fn a_stale_writer_cannot_clobber_a_newer_ring() {
+        let app = testing::app();
+        let (ring, version) = find_or_create(&app).await.unwrap();
+        let a = generate(&app, Alg::ES256, KeyStatus::Current).await.unwrap();
+        let b = generate(&app, Alg::ES256, KeyStatus::Current).await.unwrap();
+        update(&app, &ring.clone().rotated_now(a.clone()).unwrap(), version).await.unwrap();
+        let stale = update(&app, &ring.rotated_now(b).unwrap(), version).await;
+        assert!(matches!(stale, Err(StoreError::Conflict { .. })));
+        assert_eq!(find(&app).await.unwrap().unwrap().0.current().unwrap().id, a.id);
+    }
+
+    #[tokio::test]
+    async fn first_keys_follow_the_configured_algorithm_and_carry_thumbprint_kids() {
+        for alg in Alg::ALL {
+            let mut config = crate::Config::new(testing::ENDPOINT);
+            config.signing_alg = alg;
+            let app = testing::app_with(config);
+            let (ring, _) = find_or_create(&app).await.unwrap();
+            let key = ring.current().unwrap();
+            assert_eq!((key.alg, key.status, key.created_at), (alg, KeyStatus::Current, T0));
+            assert_eq!(Some(key.kid.clone()), thumbprint(&key.public));
+            assert_eq!(key.id.len(), 21);
+            // The stored record never holds the private key in a form other than PKCS#8.
+            let pkcs8 = crate::jose::unb64(&key.pkcs8).unwrap();
+            assert!(app.crypto.signing_key(alg, &pkcs8).await.is_ok());
+        }
+    }
+}
