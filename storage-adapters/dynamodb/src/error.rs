@@ -51,3 +51,54 @@ fn describe(err: &(dyn std::error::Error + 'static)) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::error::{ConnectorError, ErrorMetadata};
+    use aws_sdk_dynamodb::operation::get_item::GetItemError;
+    use aws_sdk_dynamodb::types::error::{
+        InternalServerError, ProvisionedThroughputExceededException, RequestLimitExceeded, ResourceNotFoundException,
+    };
+
+    use super::*;
+
+    /// What the SDK's deserializer attaches to every service error: the wire error code.
+    fn meta(code: &str) -> ErrorMetadata {
+        ErrorMetadata::builder().code(code).build()
+    }
+
+    fn service(err: GetItemError) -> StoreError {
+        map("GetItem", SdkError::<GetItemError, ()>::service_error(err, ()))
+    }
+
+    #[test]
+    fn throttling_and_outages_are_retryable() {
+        let throttled = ProvisionedThroughputExceededException::builder()
+            .message("slow down")
+            .meta(meta("ProvisionedThroughputExceededException"))
+            .build();
+        let e = service(GetItemError::ProvisionedThroughputExceededException(throttled));
+        assert!(
+            matches!(&e, StoreError::Unavailable(m) if m.contains("ProvisionedThroughputExceededException")),
+            "{e:?}"
+        );
+        let limit = RequestLimitExceeded::builder().message("account limit").meta(meta("RequestLimitExceeded")).build();
+        assert!(matches!(service(GetItemError::RequestLimitExceeded(limit)), StoreError::Unavailable(_)));
+        let internal = InternalServerError::builder().message("oops").meta(meta("InternalServerError")).build();
+        assert!(matches!(service(GetItemError::InternalServerError(internal)), StoreError::Unavailable(_)));
+
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let e = map("GetItem", SdkError::<GetItemError, ()>::dispatch_failure(ConnectorError::io(refused.into())));
+        assert!(matches!(&e, StoreError::Unavailable(m) if m.contains("refused")), "{e:?}");
+        let e = map("GetItem", SdkError::<GetItemError, ()>::timeout_error("attempt timeout"));
+        assert!(matches!(e, StoreError::Unavailable(_)));
+    }
+
+    #[test]
+    fn a_misconfigured_table_is_a_backend_error() {
+        let missing =
+            ResourceNotFoundException::builder().message("no table").meta(meta("ResourceNotFoundException")).build();
+        let e = service(GetItemError::ResourceNotFoundException(missing));
+        assert!(matches!(&e, StoreError::Backend(m) if m.contains("ResourceNotFoundException")), "{e:?}");
+    }
+}

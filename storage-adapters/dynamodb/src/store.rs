@@ -425,3 +425,26 @@ impl Store for DynamoStore {
         Capabilities { atomic_single_use: true, read_your_writes: true, max_batch: MAX_BATCH }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use edgeid_core::ports::FixedClock;
+
+    use super::*;
+    use crate::{ClientSettings, client};
+
+    /// Nothing listens on the port: every operation must fail fast as retryable `Unavailable`
+    /// (→ 503 / `temporarily_unavailable`), never hang or look like a missing record.
+    #[tokio::test]
+    async fn an_unreachable_dynamodb_is_unavailable() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let settings = ClientSettings::local(&format!("http://127.0.0.1:{port}"));
+        let store = DynamoStore::new(client(&settings), "t", Arc::new(FixedClock::new(0)));
+        let key = Key::new(["code", "x"]);
+        assert!(matches!(store.get(&key).await, Err(StoreError::Unavailable(_))));
+        assert!(matches!(store.put(&key, vec![], PutOptions::IF_ABSENT).await, Err(StoreError::Unavailable(_))));
+        assert!(matches!(store.consume(&key).await, Err(StoreError::Unavailable(_))));
+        let ops = vec![WriteOp::Delete { key, condition: Condition::Always }];
+        assert!(matches!(store.commit(ops).await, Err(StoreError::Unavailable(_))));
+    }
+}
