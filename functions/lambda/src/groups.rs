@@ -42,19 +42,21 @@ mod tests {
 
     #[test]
     fn each_function_serves_its_own_group() {
-        // The management function answers an unknown /api route in Logto's ApiError shape;
-        // the OIDC function answers an unknown /oidc route in OAuth's.
         let app = crate::convert::tests::memory_app();
         let run = |f: HandleFn, path: &str| {
             let req = http::Request::builder().uri(path).body(bytes::Bytes::new()).unwrap();
-            futures_lite(f(&app, req))
+            let res = futures_lite(f(&app, req));
+            let body: serde_json::Value = serde_json::from_slice(res.body()).unwrap();
+            (res.status().as_u16(), body)
         };
-        let oidc_404 = run(oidc, "/oidc/no-such-endpoint");
-        assert_eq!(oidc_404.status(), 404);
-        assert!(String::from_utf8_lossy(oidc_404.body()).contains("\"error\""));
-        let api_404 = run(management, "/api/no-such-resource");
-        assert_eq!(api_404.status(), 404);
-        assert!(String::from_utf8_lossy(api_404.body()).contains("\"code\""));
+        // The OIDC function serves discovery for the configured issuer.
+        let (status, body) = run(oidc, "/oidc/.well-known/openid-configuration");
+        assert_eq!(status, 200);
+        assert_eq!(body["issuer"], "https://id.example.com/oidc");
+        // The Management API function refuses a request without a token, in Logto's format.
+        let (status, body) = run(management, "/api/applications");
+        assert_eq!(status, 401);
+        assert!(body["code"].is_string(), "{body}");
     }
 
     fn futures_lite<F: std::future::Future>(f: F) -> F::Output {
