@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::item::{CONSUMED, EXPIRES, PK, SK, TTL, VALUE, VERSION};
+use crate::item::{CONSUMED, EXPIRES, PK, SK, TTL, VALUE, VERSION, WRITE_ID};
 
-const NAMES: [(&str, &str); 7] = [
+const NAMES: [(&str, &str); 8] = [
     ("#pk", PK),
     ("#sk", SK),
     ("#val", VALUE),
@@ -16,6 +16,7 @@ const NAMES: [(&str, &str); 7] = [
     ("#exp", EXPIRES),
     ("#ttl", TTL),
     ("#con", CONSUMED),
+    ("#wid", WRITE_ID),
 ];
 
 /// The item exists and has not expired at `:now`.
@@ -26,6 +27,9 @@ pub(crate) const ABSENT: &str = "attribute_not_exists(#pk) OR #exp <= :now";
 pub(crate) const AT_VERSION: &str = "#ver = :expected AND (attribute_not_exists(#exp) OR #exp > :now)";
 /// Anything but an expired item (an `Always` write keeps counting versions of a live item).
 pub(crate) const NOT_EXPIRED: &str = "attribute_not_exists(#pk) OR attribute_not_exists(#exp) OR #exp > :now";
+/// The item is not already the result of this very write (a retried attempt must not count
+/// the version up twice); AND-ed to the conditions of version-counting updates.
+pub(crate) const NOT_MINE: &str = "(attribute_not_exists(#wid) OR #wid <> :wid)";
 /// A live item not consumed yet.
 pub(crate) const UNCONSUMED: &str =
     "attribute_exists(#pk) AND (attribute_not_exists(#exp) OR #exp > :now) AND attribute_not_exists(#con)";

@@ -9,6 +9,7 @@
 //! | `exp` | N | absolute expiry in ms (the truth every read and condition checks) |
 //! | `ttl` | N | the same instant in seconds, for DynamoDB's lazy TTL sweep (garbage collection only) |
 //! | `con` | N | consumed at, ms |
+//! | `wid` | S | id of the write that produced this state (makes retried conditional writes idempotent, see `store.rs`) |
 //!
 //! Why `pk` = first segment: `list(prefix)` must return every key below the prefix in key order,
 //! at any depth. With the kind as partition key and the whole key as sort key, any listing is one
@@ -35,6 +36,7 @@ pub(crate) const VERSION: &str = "ver";
 pub(crate) const EXPIRES: &str = "exp";
 pub(crate) const TTL: &str = "ttl";
 pub(crate) const CONSUMED: &str = "con";
+pub(crate) const WRITE_ID: &str = "wid";
 
 /// The partition key of `key`: its first encoded segment.
 pub(crate) fn partition(key: &str) -> &str {
@@ -75,8 +77,10 @@ pub(crate) fn full_item(
     value: Vec<u8>,
     version: Version,
     expires_at: Option<Millis>,
+    write_id: &str,
 ) -> Result<Item, StoreError> {
     let mut item = primary_key(key)?;
+    item.insert(WRITE_ID.to_owned(), s(write_id));
     item.insert(VALUE.to_owned(), blob(value));
     item.insert(VERSION.to_owned(), n(version));
     if let Some(at) = expires_at {
@@ -94,6 +98,11 @@ fn number<T: std::str::FromStr>(item: &Item, name: &str) -> Result<Option<T>, St
         }
         Some(_) => Err(StoreError::Corrupt(format!("attribute {name} has the wrong type"))),
     }
+}
+
+/// Whether `item` is the state written by the write `write_id`.
+pub(crate) fn written_by(item: Option<&Item>, write_id: &str) -> bool {
+    matches!(item.and_then(|i| i.get(WRITE_ID)), Some(AttributeValue::S(w)) if w == write_id)
 }
 
 /// The key an item was stored under.
@@ -145,7 +154,8 @@ mod tests {
     #[test]
     fn an_item_round_trips() {
         let key = Key::new(["code", "x"]);
-        let item = full_item(&key, b"v".to_vec(), 3, Some(5_000)).unwrap();
+        let item = full_item(&key, b"v".to_vec(), 3, Some(5_000), "w1").unwrap();
+        assert!(written_by(Some(&item), "w1") && !written_by(Some(&item), "w2"));
         assert_eq!(key_of(&item).unwrap(), key);
         let rec = record(&item).unwrap();
         assert_eq!(rec, Record { value: b"v".to_vec(), version: 3, expires_at: Some(5_000), consumed_at: None });

@@ -1,4 +1,7 @@
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
@@ -15,8 +18,8 @@ use edgeid_core::store::{
 };
 
 use crate::error::map;
-use crate::expr::{ABSENT, AT_VERSION, Expr, NOT_EXPIRED, PRESENT, UNCONSUMED};
-use crate::item::{self, Item, VERSION, blob, full_item, live, n, primary_key, s, ttl_secs};
+use crate::expr::{ABSENT, AT_VERSION, Expr, NOT_EXPIRED, NOT_MINE, PRESENT, UNCONSUMED};
+use crate::item::{self, Item, VERSION, blob, full_item, live, n, primary_key, s, ttl_secs, written_by};
 
 /// `TransactWriteItems` takes at most 100 actions.
 pub const MAX_BATCH: usize = 100;
@@ -28,12 +31,26 @@ pub struct DynamoStore {
     client: Client,
     table: String,
     clock: Arc<dyn Clock>,
+    /// Random per store instance; with `writes`, names every write (`wid`).
+    writer: u64,
+    writes: AtomicU64,
 }
 
 impl DynamoStore {
     /// `clock` decides expiry (the same clock the `App` uses, so tests can move time).
     pub fn new(client: Client, table: impl Into<String>, clock: Arc<dyn Clock>) -> Self {
-        Self { client, table: table.into(), clock }
+        // RandomState is seeded from the OS: a random 64-bit writer id without an RNG crate.
+        let writer = RandomState::new().hash_one(std::process::id());
+        Self { client, table: table.into(), clock, writer, writes: AtomicU64::new(0) }
+    }
+
+    /// A name no other write of any instance uses. Every conditional write stores it in `wid`:
+    /// when an attempt lands but its response is lost (timeout, connection reset) and the
+    /// SDK retries, the retry fails its condition and the condition-failure item shows our own
+    /// `wid`, which proves the write happened. Without it a lost response would turn into a
+    /// false `Conflict` (a "username taken" by oneself) or a false replay of a code.
+    fn write_id(&self) -> String {
+        format!("{:016x}-{}", self.writer, self.writes.fetch_add(1, Ordering::Relaxed))
     }
 
     pub fn client(&self) -> &Client {
@@ -48,7 +65,7 @@ impl DynamoStore {
 /// An `Always`/`IfPresent` write of a live (or absent) item: value replaced, version counted up,
 /// consumed mark cleared, expiry set or removed.
 fn update_expression(options: &PutOptions) -> String {
-    let mut set = "SET #val = :value, #ver = if_not_exists(#ver, :zero) + :one".to_owned();
+    let mut set = "SET #val = :value, #ver = if_not_exists(#ver, :zero) + :one, #wid = :wid".to_owned();
     let mut remove = "REMOVE #con".to_owned();
     if options.expires_at.is_some() {
         set.push_str(", #exp = :expires, #ttl = :ttl");
@@ -58,8 +75,14 @@ fn update_expression(options: &PutOptions) -> String {
     format!("{set} {remove}")
 }
 
-fn update_values(value: Vec<u8>, options: &PutOptions, now: Millis) -> Vec<(&'static str, AttributeValue)> {
-    let mut values = vec![(":value", blob(value)), (":zero", n(0)), (":one", n(1)), (":now", n(now))];
+fn update_values(
+    value: Vec<u8>,
+    options: &PutOptions,
+    now: Millis,
+    write_id: &str,
+) -> Vec<(&'static str, AttributeValue)> {
+    let mut values =
+        vec![(":value", blob(value)), (":zero", n(0)), (":one", n(1)), (":now", n(now)), (":wid", s(write_id))];
     if let Some(at) = options.expires_at {
         values.push((":expires", n(at)));
         values.push((":ttl", n(ttl_secs(at))));
@@ -72,14 +95,6 @@ fn version_of(item: Option<&Item>) -> Result<Version, StoreError> {
         Some(AttributeValue::N(v)) => v.parse().map_err(|_| StoreError::Corrupt(format!("ver is not an integer: {v}"))),
         _ => Err(StoreError::Corrupt("write returned no version".to_owned())),
     }
-}
-
-fn condition_failed_put(e: &PutItemError) -> bool {
-    matches!(e, PutItemError::ConditionalCheckFailedException(_))
-}
-
-fn condition_failed_update(e: &UpdateItemError) -> bool {
-    matches!(e, UpdateItemError::ConditionalCheckFailedException(_))
 }
 
 async fn backoff(attempt: u32) {
@@ -97,21 +112,26 @@ impl DynamoStore {
         condition: &str,
         values: Vec<(&str, AttributeValue)>,
     ) -> Result<bool, StoreError> {
+        let write_id = self.write_id();
         let expr = Expr::new(&[condition], values);
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(full_item(key, value, version, expires_at)?))
+            .set_item(Some(full_item(key, value, version, expires_at, &write_id)?))
             .condition_expression(condition)
             .set_expression_attribute_names(expr.names())
             .set_expression_attribute_values(expr.values())
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(condition_failed_put) => Ok(false),
-            Err(e) => Err(map("PutItem", e)),
+            Err(e) => match e.as_service_error() {
+                // Failed now, but an earlier attempt of this same write landed.
+                Some(PutItemError::ConditionalCheckFailedException(f)) => Ok(written_by(f.item(), &write_id)),
+                _ => Err(map("PutItem", e)),
+            },
         }
     }
 
@@ -124,8 +144,10 @@ impl DynamoStore {
         condition: &str,
         now: Millis,
     ) -> Result<Option<Version>, StoreError> {
+        let write_id = self.write_id();
         let update = update_expression(options);
-        let expr = Expr::new(&[&update, condition], update_values(value, options, now));
+        let condition = format!("({condition}) AND {NOT_MINE}");
+        let expr = Expr::new(&[&update, &condition], update_values(value, options, now, &write_id));
         let result = self
             .client
             .update_item()
@@ -136,16 +158,23 @@ impl DynamoStore {
             .set_expression_attribute_names(expr.names())
             .set_expression_attribute_values(expr.values())
             .return_values(ReturnValue::UpdatedNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match result {
             Ok(out) => version_of(out.attributes()).map(Some),
-            Err(e) if e.as_service_error().is_some_and(condition_failed_update) => Ok(None),
-            Err(e) => Err(map("UpdateItem", e)),
+            Err(e) => match e.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(f)) if written_by(f.item(), &write_id) => {
+                    version_of(f.item()).map(Some)
+                }
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(None),
+                _ => Err(map("UpdateItem", e)),
+            },
         }
     }
 
-    fn transact_item(&self, op: WriteOp, now: Millis) -> Result<TransactWriteItem, StoreError> {
+    fn transact_item(&self, op: WriteOp, now: Millis, write_id: &str) -> Result<TransactWriteItem, StoreError> {
+        let all_old = ReturnValuesOnConditionCheckFailure::AllOld;
         let built = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Backend(e.to_string());
         let item = match op {
             WriteOp::Put { key, value, options } => match options.condition {
@@ -156,7 +185,7 @@ impl DynamoStore {
                     let update = update_expression(&options);
                     let mut exprs = vec![update.as_str()];
                     exprs.extend(condition);
-                    let expr = Expr::new(&exprs, update_values(value, &options, now));
+                    let expr = Expr::new(&exprs, update_values(value, &options, now, write_id));
                     let u = Update::builder()
                         .table_name(&self.table)
                         .set_key(Some(primary_key(&key)?))
@@ -164,6 +193,7 @@ impl DynamoStore {
                         .set_condition_expression(condition.map(str::to_owned))
                         .set_expression_attribute_names(expr.names())
                         .set_expression_attribute_values(expr.values())
+                        .return_values_on_condition_check_failure(all_old.clone())
                         .build()
                         .map_err(built)?;
                     TransactWriteItem::builder().update(u).build()
@@ -176,10 +206,11 @@ impl DynamoStore {
                     let expr = Expr::new(&[condition], values);
                     let p = Put::builder()
                         .table_name(&self.table)
-                        .set_item(Some(full_item(&key, value, version, options.expires_at)?))
+                        .set_item(Some(full_item(&key, value, version, options.expires_at, write_id)?))
                         .condition_expression(condition)
                         .set_expression_attribute_names(expr.names())
                         .set_expression_attribute_values(expr.values())
+                        .return_values_on_condition_check_failure(all_old.clone())
                         .build()
                         .map_err(built)?;
                     TransactWriteItem::builder().put(p).build()
@@ -199,6 +230,7 @@ impl DynamoStore {
                     .set_condition_expression(condition.map(str::to_owned))
                     .set_expression_attribute_names(expr.names())
                     .set_expression_attribute_values(expr.values())
+                    .return_values_on_condition_check_failure(all_old)
                     .build()
                     .map_err(built)?;
                 TransactWriteItem::builder().delete(d).build()
@@ -283,8 +315,9 @@ impl Store for DynamoStore {
 
     async fn consume(&self, key: &Key) -> Result<Consumed, StoreError> {
         let now = self.clock.now_ms();
-        let update = "SET #con = :now, #ver = #ver + :one";
-        let expr = Expr::new(&[update, UNCONSUMED], vec![(":now", n(now)), (":one", n(1))]);
+        let write_id = self.write_id();
+        let update = "SET #con = :now, #ver = #ver + :one, #wid = :wid";
+        let expr = Expr::new(&[update, UNCONSUMED], vec![(":now", n(now)), (":one", n(1)), (":wid", s(&write_id))]);
         for attempt in 0..CONFLICT_ATTEMPTS {
             let result = self
                 .client
@@ -313,6 +346,12 @@ impl Store for DynamoStore {
             };
             // The item as the condition saw it. DynamoDB Local sometimes returns none, or the
             // state before a concurrent winner's write, under contention: then read it back.
+            if written_by(failed.as_ref(), &write_id) {
+                // An earlier attempt of this consume landed and its response was lost: we won.
+                if let Some(record) = live(failed.as_ref(), now)? {
+                    return Ok(Consumed::First(record));
+                }
+            }
             let seen = match failed {
                 Some(item) => live(Some(&item), now)?,
                 None => self.get(key).await?,
@@ -385,7 +424,8 @@ impl Store for DynamoStore {
         edgeid_core::store::check_batch(&ops, MAX_BATCH)?;
         let keys: Vec<Key> = ops.iter().map(|op| op.key().clone()).collect();
         let now = self.clock.now_ms();
-        let items = ops.into_iter().map(|op| self.transact_item(op, now)).collect::<Result<Vec<_>, _>>()?;
+        let write_id = self.write_id();
+        let items = ops.into_iter().map(|op| self.transact_item(op, now, &write_id)).collect::<Result<Vec<_>, _>>()?;
         for attempt in 0..CONFLICT_ATTEMPTS {
             let result = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
             let err = match result {
@@ -394,6 +434,11 @@ impl Store for DynamoStore {
             };
             if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error() {
                 let reasons = cancelled.cancellation_reasons();
+                // Real DynamoDB makes an SDK retry idempotent through ClientRequestToken; an
+                // emulator may not, and then our own items show that the batch already landed.
+                if reasons.iter().any(|r| written_by(r.item(), &write_id)) {
+                    return Ok(());
+                }
                 let failed = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
                 if let Some(key) = failed.and_then(|i| keys.get(i)) {
                     return Err(StoreError::Conflict { key: key.clone() });
