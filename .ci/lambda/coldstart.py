@@ -33,7 +33,7 @@ def sample(binary, port, path):
     time.sleep(0.2)  # the request is queued in the Runtime API before the process exists
     env = dict(os.environ,
                AWS_LAMBDA_FUNCTION_VERSION="1", AWS_LAMBDA_FUNCTION_MEMORY_SIZE="512",
-               AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{port}/.rt", AWS_LAMBDA_FUNCTION_NAME="_")
+               AWS_LAMBDA_RUNTIME_API=f"http://127.0.0.1:{port}/.rt", AWS_LAMBDA_FUNCTION_NAME="_")
     start = time.perf_counter()
     proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     t.join(30)
