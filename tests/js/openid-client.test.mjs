@@ -157,6 +157,25 @@ test('introspection through openid-client reports the token active', async () =>
   assert.equal(introspection.scope, 'all');
 });
 
+test('a revoked token is inactive and refused by the Management API', async () => {
+  const config = await discover(clientSecret);
+  const tokens = await client.clientCredentialsGrant(config, { resource: MANAGEMENT_API, scope: 'all' });
+  const applications = new URL('/api/applications', issuer);
+  assert.equal((await client.fetchProtectedResource(config, tokens.access_token, applications, 'GET')).status, 200);
+
+  // edgeid revokes its JWT access tokens (Logto answers unsupported_token_type): see
+  // docs/compatibility.md.
+  await client.tokenRevocation(config, tokens.access_token);
+  const introspection = await client.tokenIntrospection(config, tokens.access_token);
+  assert.equal(introspection.active, false);
+  assert.deepEqual(Object.keys(introspection), ['active'], 'an inactive answer says nothing else');
+  // Logto's guard answers 401 JSON without a WWW-Authenticate challenge, so openid-client
+  // hands back the response.
+  const refused = await client.fetchProtectedResource(config, tokens.access_token, applications, 'GET');
+  assert.equal(refused.status, 401);
+  assert.equal((await refused.json()).code, 'auth.unauthorized');
+});
+
 test('a wrong secret surfaces as invalid_client (401 with a Basic challenge, as Logto sends)', async () => {
   const config = await discover(`${clientSecret}-wrong`);
   // RFC 6749 §5.2: a client that used HTTP Basic gets 401 + WWW-Authenticate. Logto's engine
