@@ -177,7 +177,7 @@ fn auth_failed() -> OAuthError {
 pub async fn authenticate(app: &App, headers: &HeaderMap, params: &FormParams) -> Result<Client, OAuthError> {
     let credentials = parse(headers, params)?;
     let has_header = credentials.has_authorization_header;
-    check(app, credentials).await.map_err(|e| {
+    check(app, headers, credentials).await.map_err(|e| {
         if e.status() == http::StatusCode::UNAUTHORIZED && has_header {
             let issuer = app.config.issuer();
             let value = format!(
@@ -197,13 +197,14 @@ fn quoted(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-async fn check(app: &App, credentials: Credentials<'_>) -> Result<Client, OAuthError> {
+async fn check(app: &App, headers: &HeaderMap, credentials: Credentials<'_>) -> Result<Client, OAuthError> {
     let unknown = || {
         OAuthError::new(OAuthErrorCode::InvalidClient, format!("invalid client {}", credentials.client_id))
             .with_status(http::StatusCode::BAD_REQUEST)
     };
     let record = application::find(app.store.as_ref(), &credentials.client_id).await?.ok_or_else(unknown)?.value;
     let method = AuthMethod::of(record.app.app_type).ok_or_else(unknown)?;
+    super::cors::check_client(app, headers, &record)?;
     match (method, credentials.secret.as_deref()) {
         (AuthMethod::None, None) => {}
         (AuthMethod::ClientSecretBasic, Some(secret)) => match record.verify_secret(secret, app.clock.now_ms()) {

@@ -5,6 +5,7 @@
 //! 404 `invalid_request` "unrecognized route or not allowed method (GET on /x)".
 
 pub mod client_auth;
+mod cors;
 pub mod discovery;
 mod jwks;
 pub mod token;
@@ -40,17 +41,36 @@ fn routes() -> Option<&'static Routes<Route>> {
     ROUTES.get_or_init(|| Routes::new(TABLE).ok()).as_ref()
 }
 
+impl Route {
+    fn cors(self) -> cors::Policy {
+        match self {
+            Route::Discovery | Route::Jwks => cors::Policy::Open,
+            Route::Token | Route::Introspection | Route::Revocation => cors::Policy::Client,
+        }
+    }
+}
+
 pub async fn handle(app: &App, req: Request) -> Response {
     let route = routes().and_then(|r| r.lookup(req.uri().path())).map(|(route, _)| route);
+    if let Some(preflight) = route.and_then(|r| cors::preflight(&req, r.cors())) {
+        return preflight;
+    }
     let result = match (route, req.method()) {
         (Some(Route::Discovery), &Method::GET) => discovery::get(app).await,
         (Some(Route::Jwks), &Method::GET) => jwks::get(app).await,
         (Some(Route::Token), &Method::POST) => token::post(app, &req).await,
         (Some(Route::Introspection), &Method::POST) => token::introspection::post(app, &req).await,
         (Some(Route::Revocation), &Method::POST) => token::revocation::post(app, &req).await,
-        _ => Err(unrecognized_route(&req)),
+        _ => return unrecognized_route(&req).render(),
     };
-    result.unwrap_or_else(|e| e.render())
+    let decorate = !matches!(&result, Err(e) if cors::is_denied(e));
+    let mut response = result.unwrap_or_else(|e| e.render());
+    if let Some(route) = route
+        && decorate
+    {
+        cors::decorate(&req, &mut response, route.cors());
+    }
+    response
 }
 
 fn unrecognized_route(req: &Request) -> OAuthError {
@@ -111,5 +131,79 @@ mod http_tests {
                 format!("unrecognized route or not allowed method ({method} on {path})")
             );
         }
+    }
+}
+
+#[cfg(test)]
+#[cfg(feature = "ring")]
+mod cors_tests {
+    use bytes::Bytes;
+
+    use crate::testing::{self, call, post_form, seed::*};
+
+    fn with_origin(mut req: crate::Request, origin: &'static str) -> crate::Request {
+        req.headers_mut().insert("origin", http::HeaderValue::from_static(origin));
+        req
+    }
+
+    #[tokio::test]
+    async fn discovery_and_jwks_are_open_to_every_origin() {
+        let app = testing::app();
+        for path in ["/oidc/.well-known/openid-configuration", "/oidc/jwks"] {
+            let req = with_origin(http::Request::get(path).body(Bytes::new()).unwrap(), "https://spa.example.com");
+            let (status, headers, _) = call(&app, req).await;
+            assert_eq!(status, 200);
+            assert_eq!(headers["access-control-allow-origin"], "https://spa.example.com");
+            assert_eq!(headers["vary"], "Origin");
+            let (_, headers, _) = call(&app, http::Request::get(path).body(Bytes::new()).unwrap()).await;
+            assert_eq!(headers["access-control-allow-origin"], "*");
+        }
+    }
+
+    #[tokio::test]
+    async fn preflights_answer_204_with_the_allowed_method() {
+        let app = testing::app();
+        let req = http::Request::builder()
+            .method("OPTIONS")
+            .uri("/oidc/token")
+            .header("origin", "https://spa.example.com")
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type, authorization")
+            .body(Bytes::new())
+            .unwrap();
+        let (status, headers, _) = call(&app, req).await;
+        assert_eq!(status, 204);
+        assert_eq!(headers["access-control-allow-origin"], "https://spa.example.com");
+        assert_eq!(headers["access-control-allow-methods"], "POST");
+        assert_eq!(headers["access-control-allow-headers"], "content-type, authorization");
+        assert_eq!(headers["access-control-max-age"], "3600");
+        // OPTIONS that is not a preflight is an unknown route.
+        let req = http::Request::builder().method("OPTIONS").uri("/oidc/token").body(Bytes::new()).unwrap();
+        assert_eq!(call(&app, req).await.0, 404);
+    }
+
+    #[tokio::test]
+    async fn token_endpoints_only_serve_the_clients_origins() {
+        let app = testing::app();
+        testing::seed(&app).await;
+        let body = "grant_type=client_credentials&resource=https%3A%2F%2Fapi.example.com";
+        // The issuer's own origin is always fine; errors carry CORS headers too.
+        let req = with_origin(post_form("/oidc/token", Some((M2M, M2M_SECRET)), body), "http://localhost:3001");
+        let (status, headers, _) = call(&app, req).await;
+        assert_eq!(status, 200);
+        assert_eq!(headers["access-control-allow-origin"], "http://localhost:3001");
+        assert_eq!(headers["access-control-expose-headers"], "WWW-Authenticate");
+        let req = with_origin(post_form("/oidc/token", Some((M2M, "wrong")), body), "http://localhost:3001");
+        let (status, headers, _) = call(&app, req).await;
+        assert_eq!(status, 401);
+        assert_eq!(headers["access-control-allow-origin"], "http://localhost:3001");
+        // A foreign origin is refused before the secret is even checked, without CORS headers.
+        let req = with_origin(post_form("/oidc/token", Some((M2M, M2M_SECRET)), body), "https://evil.example.com");
+        let (status, headers, json) = call(&app, req).await;
+        assert_eq!(status, 400);
+        assert_eq!(json["error_description"], "origin https://evil.example.com not allowed for client: m2m");
+        assert!(headers.get("access-control-allow-origin").is_none());
+        // Server-side callers send no Origin and are not affected.
+        assert_eq!(call(&app, post_form("/oidc/token", Some((M2M, M2M_SECRET)), body)).await.0, 200);
     }
 }
