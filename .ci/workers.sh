@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The Cloudflare Workers tier (called by .ci/run when present; runs on its own too):
+#   1. the storage conformance suite + single-use races inside workerd (Miniflare, node --test),
+#      against the real SQLite Durable Object, from a build with the test-only `conformance` feature;
+#   2. each group's Worker built alone via `wrangler deploy --dry-run --env <group>` (offline),
+#      with index_bg.wasm sizes raw and gzipped (target: < 1 MB gzipped each);
+#   3. the `all` Worker under `wrangler dev` (local KV + Durable Object) with the black-box HTTP
+#      suite and CPU-per-request measurements against it.
+# Exits non-zero on the first failure; prints each runner's summary lines.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=/dev/null
+source .ci/tools.sh >/dev/null
+CACHE="${EDGEID_CACHE:-$HOME/.cache/edgeid}"
+# Its own target dir: the wasm profile must not evict the host builds' artefacts (or wait on their lock).
+export CARGO_TARGET_DIR="$CACHE/target-wasm"
+CRATE=functions/cloudflare
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/edgeid-workers.XXXXXX")"
+DEV_PID=""
+cleanup() {
+  if [ -n "$DEV_PID" ] && kill -0 "$DEV_PID" 2>/dev/null; then
+    kill -- "-$DEV_PID" 2>/dev/null || kill "$DEV_PID" 2>/dev/null || true
+    wait "$DEV_PID" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+
+step() { echo; echo "---- workers: $*"; }
+
+# ---- 1. storage conformance inside workerd ---------------------------------------------------
+step "conformance build (features all,conformance)"
+(cd "$CRATE" && worker-build --profile wasm-release --out-dir build/test --features all,conformance >"$WORK/build-test.log" 2>&1) ||
+  { tail -n 40 "$WORK/build-test.log"; exit 1; }
+step "storage conformance suite + single-use races inside workerd"
+EDGEID_WORKER_BUILD="$CRATE/build/test" \
+  timeout --foreground 5m node --test --test-reporter=spec "$CRATE/tests/store.test.mjs" | tee "$WORK/store.log"
+
+# ---- 2. per-group artefacts -------------------------------------------------------------------
+declare -a SIZES=()
+for env in oidc management experience account; do
+  step "wrangler deploy --dry-run --env $env"
+  timeout --foreground 10m wrangler deploy --dry-run --env "$env" --outdir "$WORK/dry-$env" >"$WORK/dry-$env.log" 2>&1 ||
+    { tail -n 40 "$WORK/dry-$env.log"; exit 1; }
+  grep -E '^(Total Upload|env\.)' "$WORK/dry-$env.log" || true
+  wasm="$CRATE/build/$env/index_bg.wasm"
+  raw=$(stat -c %s "$wasm")
+  gz=$(gzip -9c "$wasm" | wc -c)
+  SIZES+=("$(printf '%-11s %10d %10d' "$env" "$raw" "$gz")")
+  if [ "$gz" -ge 1048576 ]; then
+    echo "!! $env: index_bg.wasm is $gz bytes gzipped, over the 1 MB budget"
+    exit 1
+  fi
+done
+
+# ---- 3. the `all` Worker under wrangler dev ---------------------------------------------------
+step "build the all-groups Worker"
+(cd "$CRATE" && worker-build --profile wasm-release --out-dir build/all --features all >"$WORK/build-all.log" 2>&1) ||
+  { tail -n 40 "$WORK/build-all.log"; exit 1; }
+wasm="$CRATE/build/all/index_bg.wasm"
+SIZES+=("$(printf '%-11s %10d %10d' all "$(stat -c %s "$wasm")" "$(gzip -9c "$wasm" | wc -c)")")
+
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+PORT="$(free_port)"
+INSPECTOR_PORT="$(free_port)"
+URL="http://127.0.0.1:$PORT"
+export EDGEID_BOOTSTRAP_CLIENT_ID="${EDGEID_BOOTSTRAP_CLIENT_ID:-ci-bootstrap}"
+export EDGEID_BOOTSTRAP_CLIENT_SECRET="${EDGEID_BOOTSTRAP_CLIENT_SECRET:-ci-bootstrap-secret-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')}"
+step "wrangler dev on $URL (local KV + Durable Object, fresh state in $WORK/state)"
+# The build above is current, so skip wrangler's [build] step: a config copy without it.
+sed '/^\[build\]/,/^$/d' wrangler.toml >"$WORK/wrangler.dev.toml"
+sed -i "s|^main = \"functions/|main = \"$ROOT/functions/|" "$WORK/wrangler.dev.toml"
+setsid wrangler dev -c "$WORK/wrangler.dev.toml" --ip 127.0.0.1 --port "$PORT" --inspector-port "$INSPECTOR_PORT" \
+  --persist-to "$WORK/state" --show-interactive-dev-session=false \
+  --var "EDGEID_ENDPOINT:$URL" \
+  --var "EDGEID_BOOTSTRAP_CLIENT_ID:$EDGEID_BOOTSTRAP_CLIENT_ID" \
+  --var "EDGEID_BOOTSTRAP_CLIENT_SECRET:$EDGEID_BOOTSTRAP_CLIENT_SECRET" \
+  >"$WORK/wrangler-dev.log" 2>&1 &
+DEV_PID=$!
+for _ in $(seq 1 300); do
+  if curl -fsS -o /dev/null "$URL/oidc/.well-known/openid-configuration" 2>/dev/null ||
+     curl -sS -o /dev/null -w '%{http_code}' "$URL/oidc/.well-known/openid-configuration" 2>/dev/null | grep -qE '^[2-5]'; then
+    break
+  fi
+  kill -0 "$DEV_PID" 2>/dev/null || { cat "$WORK/wrangler-dev.log"; echo "wrangler dev exited"; exit 1; }
+  sleep 0.2
+done
+echo "wrangler dev (pid $DEV_PID) answers on $URL"
+
+step "black-box HTTP suite against the all Worker"
+export EDGEID_BLACKBOX_URL="$URL"
+if compgen -G 'tests/tests/blackbox*.rs' >/dev/null; then
+  CARGO_TARGET_DIR="$CACHE/target" timeout --foreground 10m cargo test --locked -p edgeid-tests --test 'blackbox*' 2>&1 | tee "$WORK/blackbox.log"
+else
+  echo "(the black-box suite is not on this branch yet)"
+fi
+
+step "CPU per request under workerd"
+EDGEID_CPU_REQUESTS="${EDGEID_CPU_REQUESTS:-300}" timeout --foreground 5m node "$CRATE/tests/cpu.mjs" "$URL" "$DEV_PID" | tee "$WORK/cpu.log"
+
+cleanup
+DEV_PID=""
+
+# ---- summary ----------------------------------------------------------------------------------
+echo
+echo "==== workers: per-group index_bg.wasm (bytes) ===="
+printf '%-11s %10s %10s\n' worker raw gzip-9
+printf '%s\n' "${SIZES[@]}"
+echo "==== workers: runners ===="
+grep -E '^ℹ (tests|pass|fail) ' "$WORK/store.log" | sed 's/^/conformance: /'
+[ -f "$WORK/blackbox.log" ] && grep -E '^test result: ' "$WORK/blackbox.log" | sed 's/^/black-box: /'
+echo "workers tier passed"
