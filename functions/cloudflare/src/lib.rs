@@ -14,6 +14,7 @@
 mod bootstrap;
 mod convert;
 mod crypto;
+mod logging;
 mod system;
 #[cfg(feature = "conformance")]
 mod testing;
@@ -56,7 +57,9 @@ async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<
 }
 
 /// The groups compiled into this Worker; any other path is not ours (404 in its format).
-async fn serve(app: &App, req: edgeid_core::Request) -> edgeid_core::Response {
+pub(crate) async fn serve(app: &App, req: edgeid_core::Request) -> edgeid_core::Response {
+    // Unused only in a build with no group at all.
+    let _ = &app;
     match Group::for_path(req.uri().path()) {
         #[cfg(feature = "oidc")]
         Group::Oidc => edgeid_core::oidc::handle(app, req).await,
@@ -92,6 +95,7 @@ async fn app(env: &Env) -> Result<Rc<App>, Internal> {
     if let Some(app) = APP.with(|cell| cell.borrow().clone()) {
         return Ok(app);
     }
+    logging::init();
     let app = Rc::new(build(env)?);
     bootstrap::run(&app, env).await?;
     APP.with(|cell| *cell.borrow_mut() = Some(Rc::clone(&app)));
@@ -122,7 +126,7 @@ fn build(env: &Env) -> Result<App, Internal> {
 }
 
 /// A `[vars]` entry or a secret (both are strings on `env`); empty counts as unset.
-fn setting(env: &Env, name: &str) -> Option<String> {
+pub(crate) fn setting(env: &Env, name: &str) -> Option<String> {
     let value = env.var(name).map(|v| v.to_string()).or_else(|_| env.secret(name).map(|s| s.to_string())).ok()?;
     (!value.is_empty()).then_some(value)
 }

@@ -1,12 +1,18 @@
 //! Test-only routes (feature `conformance`, never deployed): the core's storage conformance
 //! suite and a single-use probe, run inside workerd against the real Durable Object.
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::sync::Arc;
 
+use bytes::Bytes;
+use edgeid_core::App;
 use edgeid_core::ports::{FixedClock, Rng as _};
 use edgeid_core::store::conformance::{Harness, run_all};
-use edgeid_core::store::{Consumed, Key, PutOptions, Store};
+use edgeid_core::store::memory::MemoryStore;
+use edgeid_core::store::{Capabilities, Consumed, Key, Page, PutOptions, Record, Store, StoreError, Version, WriteOp};
 use edgeid_store_cloudflare::{CloudflareStore, STORE_BINDING};
+use serde::Deserialize;
 use serde_json::json;
 use worker::{Env, Request, Response};
 
@@ -29,7 +35,7 @@ impl Harness for ObjectHarness {
     }
 }
 
-pub async fn handle(req: Request, env: &Env) -> worker::Result<Response> {
+pub async fn handle(mut req: Request, env: &Env) -> worker::Result<Response> {
     let url = req.url()?;
     let param = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
     match url.path().trim_start_matches(PREFIX) {
@@ -65,6 +71,108 @@ pub async fn handle(req: Request, env: &Env) -> worker::Result<Response> {
                 Err(e) => Response::error(e.to_string(), 503),
             }
         }
+        // The handler CPU of one endpoint: `n` sequential calls inside this one request, on a
+        // memory store (so no I/O at all) that counts store operations. The client times the
+        // request from outside (workerd's clock stands still during CPU work).
+        "bench" => {
+            let n: usize = param("n").and_then(|n| n.parse().ok()).unwrap_or(1);
+            let spec: BenchRequest = req.json().await?;
+            let app = match bench_app(env).await {
+                Ok(app) => app,
+                Err(e) => return Response::error(e, 500),
+            };
+            let ops_before = app.1.ops.get();
+            let mut last = None;
+            for _ in 0..n {
+                last = Some(crate::serve(&app.0, spec.to_request()?).await);
+            }
+            let ops = app.1.ops.get() - ops_before;
+            let (status, body) = last
+                .map_or((0, String::new()), |r| (r.status().as_u16(), String::from_utf8_lossy(r.body()).into_owned()));
+            Response::from_json(&json!({ "n": n, "status": status, "store_ops": ops, "body": body }))
+        }
         _ => Response::error("no such test route", 404),
+    }
+}
+
+#[derive(Deserialize)]
+struct BenchRequest {
+    method: String,
+    path: String,
+    #[serde(default)]
+    headers: Vec<(String, String)>,
+    #[serde(default)]
+    body: String,
+}
+
+impl BenchRequest {
+    fn to_request(&self) -> worker::Result<edgeid_core::Request> {
+        let mut builder = http::Request::builder().method(self.method.as_str()).uri(self.path.as_str());
+        for (name, value) in &self.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        builder.body(Bytes::from(self.body.clone())).map_err(|e| worker::Error::from(e.to_string()))
+    }
+}
+
+thread_local! {
+    static BENCH: RefCell<Option<(Rc<App>, Rc<CountingStore>)>> = const { RefCell::new(None) };
+}
+
+/// An `App` like production's (WebCrypto, `Date.now()`, `getRandomValues`, bootstrapped with the
+/// same secrets) but on a memory store, built once per isolate.
+async fn bench_app(env: &Env) -> Result<(Rc<App>, Rc<CountingStore>), String> {
+    if let Some(app) = BENCH.with(|b| b.borrow().clone()) {
+        return Ok(app);
+    }
+    let clock: Arc<dyn edgeid_core::ports::Clock> = Arc::new(JsClock);
+    let counting = Rc::new(CountingStore { inner: MemoryStore::new(Arc::clone(&clock)), ops: Cell::new(0) });
+    let store: Arc<dyn Store> = Arc::new(SharedCounting(Rc::clone(&counting)));
+    let config = edgeid_core::Config::new(&crate::setting(env, "EDGEID_ENDPOINT").unwrap_or_default());
+    let app = App::new(config, store, clock, Arc::new(JsRng), Arc::new(crate::crypto::WebCrypto))
+        .map_err(|e| e.to_string())?;
+    crate::bootstrap::run(&app, env).await.map_err(|e| e.to_string())?;
+    let pair = (Rc::new(app), counting);
+    BENCH.with(|b| *b.borrow_mut() = Some(pair.clone()));
+    Ok(pair)
+}
+
+/// The memory store, counting every operation (each would be one Durable Object round trip).
+struct CountingStore {
+    inner: MemoryStore,
+    ops: Cell<usize>,
+}
+
+struct SharedCounting(Rc<CountingStore>);
+
+impl SharedCounting {
+    fn tick(&self) -> &MemoryStore {
+        self.0.ops.set(self.0.ops.get() + 1);
+        &self.0.inner
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl Store for SharedCounting {
+    async fn get(&self, key: &Key) -> Result<Option<Record>, StoreError> {
+        self.tick().get(key).await
+    }
+    async fn put(&self, key: &Key, value: Vec<u8>, options: PutOptions) -> Result<Version, StoreError> {
+        self.tick().put(key, value, options).await
+    }
+    async fn delete(&self, key: &Key) -> Result<(), StoreError> {
+        self.tick().delete(key).await
+    }
+    async fn consume(&self, key: &Key) -> Result<Consumed, StoreError> {
+        self.tick().consume(key).await
+    }
+    async fn list(&self, prefix: &Key, cursor: Option<&str>, limit: usize) -> Result<Page, StoreError> {
+        self.tick().list(prefix, cursor, limit).await
+    }
+    async fn commit(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        self.tick().commit(ops).await
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.0.inner.capabilities()
     }
 }

@@ -1,38 +1,32 @@
-// CPU time per request of the `all` Worker under `wrangler dev`, per endpoint.
+// CPU time per request of edgeid's Worker, per endpoint, two ways.
 //
-//   node functions/cloudflare/tests/cpu.mjs <base-url> <wrangler-pid>
+//   node functions/cloudflare/tests/cpu.mjs <base-url> <wrangler-pid> [e2e|handler]
 //
 // workerd's clock does not advance during CPU work, so the Worker cannot time itself, and its
 // inspector's sampling profiler takes about one sample per event (too coarse). So we read the
-// kernel's account instead: user+system CPU of every workerd process under <wrangler-pid>
-// (/proc/<pid>/stat) before and after N sequential requests. That is all the runtime did for
-// them — HTTP parsing, the dev proxy, the Worker, the store's Durable Object — so the figure
-// that matters is the difference to a baseline request that reaches the Worker and does
-// nothing (a 404 on an unknown /oidc path): the CPU the endpoint's own code costs.
-// Credentials: EDGEID_BOOTSTRAP_CLIENT_ID / EDGEID_BOOTSTRAP_CLIENT_SECRET (an M2M client
-// allowed the Management API). Endpoints that do not answer 2xx are reported with their
-// status, not skipped silently.
+// kernel's account: user+system CPU of every workerd process under <wrangler-pid>
+// (/proc/<pid>/stat) around N sequential requests.
+//   e2e:     real requests to the running Worker (Durable Object store). Everything workerd did,
+//            minus a baseline request that reaches the Worker and does nothing (a 404). Locally
+//            this includes the dev proxy and the loopback HTTP of every Durable Object call
+//            (~2 ms each here), which production does not bill to the Worker: an upper bound.
+//   handler: needs the `conformance` build. One request runs the endpoint's handler N times
+//            in-process on a memory store (`/__edgeid_test/bench`), minus the same request with
+//            N = 0: the CPU of edgeid's own code per request (WebCrypto, JSON, hashing), which
+//            is what the Workers CPU limit counts. It also reports store operations per request
+//            (each is one Durable Object round trip in production: wall time, not CPU).
+// Credentials: EDGEID_BOOTSTRAP_CLIENT_ID / EDGEID_BOOTSTRAP_CLIENT_SECRET (the admin M2M client).
 import { readFileSync, readdirSync } from "node:fs";
 
 const base = process.argv[2];
 const rootPid = Number(process.argv[3]);
+const mode = process.argv[4] ?? "e2e";
 const N = Number(process.env.EDGEID_CPU_REQUESTS ?? 200);
-if (!base || !rootPid) throw new Error("usage: cpu.mjs <base-url> <wrangler-pid>");
+if (!base || !rootPid) throw new Error("usage: cpu.mjs <base-url> <wrangler-pid> [e2e|handler]");
 
 const id = process.env.EDGEID_BOOTSTRAP_CLIENT_ID ?? "";
 const secret = process.env.EDGEID_BOOTSTRAP_CLIENT_SECRET ?? "";
 const basic = "Basic " + Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64");
-const form = (o) => ({ "content-type": "application/x-www-form-urlencoded", authorization: basic, body: new URLSearchParams(o).toString() });
-
-async function token() {
-  const res = await fetch(`${base}/oidc/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic },
-    body: new URLSearchParams({ grant_type: "client_credentials", resource: "https://default.logto.app/api", scope: "all" }),
-  });
-  const body = await res.json().catch(() => ({}));
-  return body.access_token ?? "";
-}
 
 // ---- CPU of the workerd processes -------------------------------------------------------------
 const TICK_MS = 10; // USER_HZ is 100 on Linux
@@ -70,23 +64,46 @@ async function measure(make) {
   return { status, wall, cpu };
 }
 
-const at = await token();
-const bearer = { authorization: `Bearer ${at}` };
-const endpoints = [
-  ["baseline (404)", () => fetch(`${base}/oidc/nothing-here`)],
-  ["discovery", () => fetch(`${base}/oidc/.well-known/openid-configuration`)],
-  ["JWKS", () => fetch(`${base}/oidc/jwks`)],
-  ["token (client_credentials)", () => { const f = form({ grant_type: "client_credentials", resource: "https://default.logto.app/api", scope: "all" }); return fetch(`${base}/oidc/token`, { method: "POST", headers: { "content-type": f["content-type"], authorization: f.authorization }, body: f.body }); }],
-  ["introspection", () => { const f = form({ token: at }); return fetch(`${base}/oidc/token/introspection`, { method: "POST", headers: { "content-type": f["content-type"], authorization: f.authorization }, body: f.body }); }],
-  ["revocation", () => { const f = form({ token: "not-a-real-token-" + Math.random(), token_type_hint: "refresh_token" }); return fetch(`${base}/oidc/token/revocation`, { method: "POST", headers: { "content-type": f["content-type"], authorization: f.authorization }, body: f.body }); }],
-  ["Management GET /api/applications", () => fetch(`${base}/api/applications`, { headers: bearer })],
+// ---- the endpoints, as request specs -----------------------------------------------------------
+const urlencoded = "application/x-www-form-urlencoded";
+const spec = (method, path, headers = [], body = "") => ({ method, path, headers, body });
+const tokenSpec = spec("POST", "/oidc/token", [["content-type", urlencoded], ["authorization", basic]],
+  new URLSearchParams({ grant_type: "client_credentials", resource: "https://default.logto.app/api", scope: "all" }).toString());
+const specs = (at) => [
+  ["baseline (404)", spec("GET", "/oidc/nothing-here")],
+  ["discovery", spec("GET", "/oidc/.well-known/openid-configuration")],
+  ["JWKS", spec("GET", "/oidc/jwks")],
+  ["token (client_credentials)", tokenSpec],
+  ["introspection", spec("POST", "/oidc/token/introspection", [["content-type", urlencoded], ["authorization", basic]], new URLSearchParams({ token: at }).toString())],
+  ["revocation", spec("POST", "/oidc/token/revocation", [["content-type", urlencoded], ["authorization", basic]], new URLSearchParams({ token: "not-a-real-token", token_type_hint: "refresh_token" }).toString())],
+  ["Management GET /api/applications", spec("GET", "/api/applications", [["authorization", `Bearer ${at}`]])],
 ];
+const send = (s) => fetch(base + s.path, { method: s.method, headers: Object.fromEntries(s.headers), body: s.method === "GET" ? undefined : s.body });
+const bench = (s, n) => fetch(`${base}/__edgeid_test/bench?n=${n}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(s) });
 
 const rows = [];
-for (const [name, make] of endpoints) rows.push([name, await measure(make)]);
-const base0 = rows[0][1];
-console.log(`CPU per request under workerd (wrangler dev; ${N} sequential requests each; workerd processes ${pids.join(",")})`);
-console.log(`${"endpoint".padEnd(34)} ${"status".padStart(6)} ${"workerd cpu".padStart(11)} ${"minus 404".padStart(10)} ${"wall".padStart(8)}  (ms per request)`);
-for (const [name, r] of rows) {
-  console.log(`${name.padEnd(34)} ${String(r.status).padStart(6)} ${r.cpu.toFixed(3).padStart(11)} ${(r.cpu - base0.cpu).toFixed(3).padStart(10)} ${r.wall.toFixed(3).padStart(8)}`);
+if (mode === "e2e") {
+  const at = (await (await send(tokenSpec)).json().catch(() => ({}))).access_token ?? "";
+  for (const [name, s] of specs(at)) rows.push([name, await measure(() => send(s))]);
+  const base0 = rows[0][1];
+  console.log(`End to end under wrangler dev (Durable Object store; ${N} sequential requests each; workerd pids ${pids.join(",")})`);
+  console.log(`${"endpoint".padEnd(34)} ${"status".padStart(6)} ${"workerd cpu".padStart(11)} ${"minus 404".padStart(10)} ${"wall".padStart(8)}  (ms per request)`);
+  for (const [name, r] of rows) {
+    console.log(`${name.padEnd(34)} ${String(r.status).padStart(6)} ${r.cpu.toFixed(3).padStart(11)} ${(r.cpu - base0.cpu).toFixed(3).padStart(10)} ${r.wall.toFixed(3).padStart(8)}`);
+  }
+} else {
+  const first = await (await bench(tokenSpec, 1)).json();
+  const at = JSON.parse(first.body || "{}").access_token ?? "";
+  console.log(`Handler CPU per request inside workerd (WebCrypto, memory store; ${N} calls per bench request, minus N = 0)`);
+  console.log(`${"endpoint".padEnd(34)} ${"status".padStart(6)} ${"cpu ms".padStart(8)} ${"store ops".padStart(10)}`);
+  let failed = false;
+  for (const [name, s] of specs(at)) {
+    for (let i = 0; i < 3; i++) await (await bench(s, 20)).arrayBuffer(); // warm-up
+    const c0 = cpuMs(); await (await bench(s, 0)).arrayBuffer(); const empty = cpuMs() - c0;
+    const c1 = cpuMs(); const out = await (await bench(s, N)).json(); const full = cpuMs() - c1;
+    const cpu = (full - empty) / N;
+    console.log(`${name.padEnd(34)} ${String(out.status).padStart(6)} ${cpu.toFixed(3).padStart(8)} ${(out.store_ops / N).toFixed(1).padStart(10)}`);
+    if (name !== "baseline (404)" && (out.status < 200 || out.status > 299)) failed = true;
+  }
+  if (failed) { console.log("an endpoint did not answer 2xx in the bench"); process.exitCode = 1; }
 }
