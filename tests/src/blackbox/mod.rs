@@ -6,3 +6,4 @@
 mod bad_input;
 mod discovery;
 mod machine_to_machine;
+mod wire_errors;

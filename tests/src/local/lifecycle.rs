@@ -68,3 +68,26 @@ async fn dev_admin_mode_on_loopback_makes_the_development_header_an_admin() {
         normal.client().get("/api/applications").header("development-user-id", "integration-test").send().await;
     response.assert_status(401);
 }
+
+#[tokio::test]
+async fn json_logs_carry_one_access_line_per_request_at_debug() {
+    let server =
+        LocalServer::builder().memory().env("EDGEID_LOG_FORMAT", "json").env("RUST_LOG", "edgeid_local=debug").start();
+    server.client().get("/oidc/jwks").send().await.assert_status(200);
+    // The access line is written after the response; give the logger a moment.
+    let mut attempts = 0;
+    let access = loop {
+        let lines: Vec<serde_json::Value> =
+            server.stderr().lines().map(|l| serde_json::from_str(l).expect("every log line is JSON")).collect();
+        if let Some(line) = lines.into_iter().find(|l| l["message"] == "request") {
+            break line;
+        }
+        attempts += 1;
+        assert!(attempts < 250, "no access line within 5 s in {}", server.stderr());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(access["method"], "GET");
+    assert_eq!(access["path"], "/oidc/jwks");
+    assert_eq!(access["status"], 200);
+    assert_eq!(access["level"], "DEBUG");
+}
