@@ -37,7 +37,8 @@ impl Rng for OsRng {
 }
 
 /// Plain-text lines for CloudWatch (which timestamps them itself), level from
-/// `AWS_LAMBDA_LOG_LEVEL` (Lambda's advanced logging controls) or `RUST_LOG`, default INFO.
+/// `AWS_LAMBDA_LOG_LEVEL` (Lambda's advanced logging controls) or `RUST_LOG` (the template's
+/// `LogLevel`), default INFO.
 pub fn init_logging() {
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
