@@ -475,8 +475,10 @@ impl Store for DynamoStore {
 mod tests {
     use edgeid_core::ports::FixedClock;
 
+    use aws_sdk_dynamodb::config::retry::RetryConfig;
+
     use super::*;
-    use crate::{ClientSettings, client};
+    use crate::{ClientSettings, client_config};
 
     /// Nothing listens on the port: every operation must fail fast as retryable `Unavailable`
     /// (→ 503 / `temporarily_unavailable`), never hang or look like a missing record.
@@ -484,7 +486,9 @@ mod tests {
     async fn an_unreachable_dynamodb_is_unavailable() {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let settings = ClientSettings::local(&format!("http://127.0.0.1:{port}"));
-        let store = DynamoStore::new(client(&settings), "t", Arc::new(FixedClock::new(0)));
+        // Without the SDK's own retries (and their backoff): the mapping is what is tested.
+        let config = client_config(&settings).retry_config(RetryConfig::disabled()).build();
+        let store = DynamoStore::new(Client::from_conf(config), "t", Arc::new(FixedClock::new(0)));
         let key = Key::new(["code", "x"]);
         assert!(matches!(store.get(&key).await, Err(StoreError::Unavailable(_))));
         assert!(matches!(store.put(&key, vec![], PutOptions::IF_ABSENT).await, Err(StoreError::Unavailable(_))));
