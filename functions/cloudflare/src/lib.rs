@@ -45,10 +45,8 @@ async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<
     let path = req.path();
     let app = match app(&env).await {
         Ok(app) => app,
-        Err(e) => {
-            worker::console_error!("edgeid: cannot start: {e}");
-            return convert::response(failure(&path, e));
-        }
+        // Rendering the failure logs it once (the core's error edge, through `logging`).
+        Err(e) => return convert::response(failure(&path, e)),
     };
     match convert::request(req).await {
         Ok(req) => convert::response(serve(&app, req).await),

@@ -71,6 +71,33 @@ pub async fn handle(mut req: Request, env: &Env) -> worker::Result<Response> {
                 Err(e) => Response::error(e.to_string(), 503),
             }
         }
+        // What KV can and cannot affect: a relaxed read fills the KV copy; after a write, `get`
+        // answers the new value at once (the object), while a relaxed read may still answer the
+        // copy until it expires.
+        "relaxed" => {
+            let Some(shard) = param("shard") else {
+                return Response::error("shard is required", 400);
+            };
+            let objects = env.durable_object(STORE_BINDING)?;
+            let kv = env.kv(edgeid_store_cloudflare::KV_BINDING)?;
+            let store = CloudflareStore::new(objects, shard, Some(kv), Arc::new(JsClock));
+            let key = Key::new(["public", "doc"]);
+            let text = |r: Option<Record>| r.map(|r| String::from_utf8_lossy(&r.value).into_owned());
+            let steps = async {
+                store.put(&key, b"v1".to_vec(), PutOptions::ALWAYS).await?;
+                let relaxed_before = text(store.get_relaxed(&key).await?);
+                store.put(&key, b"v2".to_vec(), PutOptions::ALWAYS).await?;
+                let get_after = text(store.get(&key).await?);
+                let relaxed_after = text(store.get_relaxed(&key).await?);
+                Ok::<_, StoreError>(json!({
+                    "relaxed_before": relaxed_before, "get_after": get_after, "relaxed_after": relaxed_after,
+                }))
+            };
+            match steps.await {
+                Ok(report) => Response::from_json(&report),
+                Err(e) => Response::error(e.to_string(), 503),
+            }
+        }
         // The handler CPU of one endpoint: `n` sequential calls inside this one request, on a
         // memory store (so no I/O at all) that counts store operations. The client times the
         // request from outside (workerd's clock stands still during CPU work).

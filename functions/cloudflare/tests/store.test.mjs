@@ -58,3 +58,39 @@ for (const callers of [20, 50]) {
     }
   });
 }
+
+test("KV serves relaxed reads only: get sees a write at once, the KV copy is bounded by its TTL", async () => {
+  const shard = `relaxed-${Date.now()}`;
+  const res = await mf.dispatchFetch(`http://edgeid.test/__edgeid_test/relaxed?shard=${shard}`, { method: "POST" });
+  assert.equal(res.status, 200, await res.clone().text());
+  const r = await res.json();
+  assert.equal(r.relaxed_before, "v1");
+  assert.equal(r.get_after, "v2", "get must read the object, never the KV copy");
+  assert.equal(r.relaxed_after, "v1", "the relaxed read answered from the KV copy filled before the write");
+  const kv = await mf.getKVNamespace("KV");
+  const copy = JSON.parse(await kv.get(`relaxed/${shard}/public/doc`));
+  assert.ok(copy.cached_at > 0 && copy.record.version === 1, JSON.stringify(copy));
+});
+
+test("without the Durable Object binding (KV alone) the Worker refuses every request in its wire format", async () => {
+  const kvOnly = new Miniflare({
+    modules: true,
+    modulesRoot: path.resolve(build),
+    scriptPath: path.resolve(build, "index.js"),
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+    compatibilityDate: "2026-07-01",
+    kvNamespaces: ["KV"],
+    bindings: { EDGEID_ENDPOINT: "http://127.0.0.1" },
+    cf: false,
+  });
+  try {
+    const oidc = await kvOnly.dispatchFetch("http://edgeid.test/oidc/jwks");
+    assert.equal(oidc.status, 500);
+    assert.equal((await oidc.json()).error, "server_error");
+    const api = await kvOnly.dispatchFetch("http://edgeid.test/api/applications");
+    assert.equal(api.status, 500);
+    assert.equal((await api.json()).code, "unexpected_error");
+  } finally {
+    await kvOnly.dispose();
+  }
+});

@@ -61,7 +61,7 @@ impl CloudflareStore {
     /// The KV copy of `key`, if fresh enough and still live.
     async fn cached(&self, kv: &KvStore, key: &Key) -> Option<Option<Record>> {
         // A KV failure only costs the fast path: fall back to the object.
-        let text = kv.get(&cache_key(key)).cache_ttl(RELAXED_TTL_SECS).text().await.ok()??;
+        let text = kv.get(&cache_key(&self.shard, key)).cache_ttl(RELAXED_TTL_SECS).text().await.ok()??;
         let entry: CacheEntry = serde_json::from_str(&text).ok()?;
         let now = self.clock.now_ms();
         if entry.cached_at + (RELAXED_TTL_SECS as i64) * 1000 <= now {
@@ -79,9 +79,10 @@ struct CacheEntry {
     record: Option<WireRecord>,
 }
 
-/// KV copies live under their own prefix so the namespace can be shared and purged safely.
-fn cache_key(key: &Key) -> String {
-    format!("relaxed/{}", key.as_str())
+/// KV copies live under their own prefix and their shard, so the namespace can be shared by
+/// deployments and purged safely.
+fn cache_key(shard: &str, key: &Key) -> String {
+    format!("relaxed/{shard}/{}", key.as_str())
 }
 
 fn unavailable(e: worker::Error) -> StoreError {
@@ -116,7 +117,7 @@ impl Store for CloudflareStore {
         let entry = CacheEntry { cached_at: self.clock.now_ms(), record: record.clone().map(Into::into) };
         // Filling the copy is best effort: the answer is already authoritative.
         if let Ok(text) = serde_json::to_string(&entry)
-            && let Ok(put) = kv.put(&cache_key(key), text)
+            && let Ok(put) = kv.put(&cache_key(&self.shard, key), text)
         {
             let _ = put.expiration_ttl(RELAXED_TTL_SECS).execute().await;
         }
