@@ -29,6 +29,11 @@ pub const MANAGEMENT_API_SCOPE_DESCRIPTION: &str = "Default scope for Management
 pub const ADMIN_ROLE_ID: &str = "management-api-access";
 pub const ADMIN_ROLE_NAME: &str = "Logto Management API access";
 pub const ADMIN_ROLE_DESCRIPTION: &str = "This default role grants access to the Logto management API.";
+/// Logto's internal admin role (`defaultManagementApi.role`): what `isAdmin` on an M2M
+/// application toggles. Never listed by the Management API.
+pub const INTERNAL_ADMIN_ROLE_ID: &str = "admin-role";
+pub const INTERNAL_ADMIN_ROLE_NAME: &str = "#internal:admin";
+pub const INTERNAL_ADMIN_ROLE_DESCRIPTION: &str = "Internal admin role for Logto tenant default.";
 
 const ADMIN_APP_NAME: &str = "edgeid admin";
 const BOOTSTRAP_SECRET_NAME: &str = "Bootstrap secret";
@@ -158,6 +163,23 @@ pub async fn seed(app: &App) -> Result<(), BootstrapError> {
             0,
         );
         already_there(role::insert(store, &admin, std::slice::from_ref(&all)).await)?;
+    }
+    ensure_internal_admin_role(app, &all).await
+}
+
+/// Logto's `#internal:admin` role granting the Management API's `all` scope (idempotent;
+/// stores bootstrapped before it existed get it on the first `isAdmin: true`).
+pub async fn ensure_internal_admin_role(app: &App, all: &Scope) -> Result<(), BootstrapError> {
+    let store = app.store.as_ref();
+    if role::find(store, INTERNAL_ADMIN_ROLE_ID).await?.is_none() {
+        let internal = RoleRecord::new(
+            INTERNAL_ADMIN_ROLE_ID.to_owned(),
+            INTERNAL_ADMIN_ROLE_NAME.to_owned(),
+            INTERNAL_ADMIN_ROLE_DESCRIPTION.to_owned(),
+            RoleType::MachineToMachine,
+            0,
+        );
+        already_there(role::insert(store, &internal, std::slice::from_ref(all)).await)?;
     }
     Ok(())
 }

@@ -27,6 +27,12 @@ async fn seeding_is_idempotent_and_matches_logto() {
     assert_eq!(admin.role.role_type, RoleType::MachineToMachine);
     assert_eq!(role_scope::list(t.store.as_ref(), &admin.role.id).await.unwrap().len(), 1);
     assert_eq!(role::count(t.store.as_ref(), None).await.unwrap(), 1);
+    // Logto's `#internal:admin` (what `isAdmin` toggles) grants `all` but is never listed.
+    let internal = role::find(t.store.as_ref(), "admin-role").await.unwrap().unwrap().value;
+    assert_eq!((internal.role.name.as_str(), internal.role.role_type), ("#internal:admin", RoleType::MachineToMachine));
+    assert_eq!(role_scope::list(t.store.as_ref(), "admin-role").await.unwrap().len(), 1);
+    let listed = role::list(t.store.as_ref(), None, None).await.unwrap();
+    assert_eq!(listed.iter().map(|r| r.role.id.as_str()).collect::<Vec<_>>(), ["management-api-access"]);
 }
 
 #[tokio::test]

@@ -78,6 +78,16 @@ impl RoleRecord {
 
 const COUNTER: &str = "role";
 
+/// Logto's prefix for internal roles (`internalRolePrefix`): they exist and grant scopes, but
+/// the Management API never lists, counts, edits or deletes them.
+pub const INTERNAL_PREFIX: &str = "#internal:";
+
+impl Role {
+    pub fn is_internal(&self) -> bool {
+        self.name.starts_with(INTERNAL_PREFIX)
+    }
+}
+
 pub async fn find(store: &dyn Store, id: &str) -> Result<Option<Versioned<RoleRecord>>, Internal> {
     table::read(store, &keys::role(id)).await
 }
@@ -98,13 +108,18 @@ pub async fn insert(store: &dyn Store, record: &RoleRecord, scopes: &[Scope]) ->
         table::put(key.clone(), bytes.clone(), Condition::IfAbsent),
         table::put(keys::role_by_name(&record.role.name), table::encode(&record.role.id)?, Condition::IfAbsent),
     ];
-    first.extend(record.list_entry_keys().into_iter().map(|k| table::put(k, bytes.clone(), Condition::Always)));
+    // Internal roles stay out of the lists and counters (Logto's queries filter them out).
+    let internal = record.role.is_internal();
+    if !internal {
+        first.extend(record.list_entry_keys().into_iter().map(|k| table::put(k, bytes.clone(), Condition::Always)));
+    }
     let mut groups = Vec::with_capacity(scopes.len());
     let mut seen = std::collections::BTreeSet::new();
     for scope in scopes.iter().filter(|s| seen.insert(s.id.as_str())) {
         groups.push(role_scope::insert_ops(&record.role.id, scope)?);
     }
-    table::commit_then(store, first, groups, &record.counters(1)).await.map_err(|e| WriteError::from_store(e, &key))
+    let counters = if internal { Vec::new() } else { record.counters(1).to_vec() };
+    table::commit_then(store, first, groups, &counters).await.map_err(|e| WriteError::from_store(e, &key))
 }
 
 /// Update name/description/isDefault (the type is fixed at creation, as in Logto).

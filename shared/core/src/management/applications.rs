@@ -18,7 +18,9 @@ use crate::domain::application::{
     self as repo, Application, ApplicationRecord, ApplicationType, CustomClientMetadata, OidcClientMetadata,
     StoredSecret, WriteError, secret,
 };
+use crate::bootstrap::{INTERNAL_ADMIN_ROLE_ID, MANAGEMENT_API_SCOPE_ID};
 use crate::error::ApiError;
+use crate::store::{Condition, PutOptions, WriteOp, keys};
 
 /// Logto's table name in `entity.not_exists_with_id`.
 pub(crate) const TABLE: &str = "applications";
@@ -275,7 +277,8 @@ pub async fn get(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         return json(StatusCode::OK, &WithIsAdmin { app: &app, secret: Some("N/A"), is_admin: false });
     }
     let record = find(ctx, &id).await?;
-    json(StatusCode::OK, &WithIsAdmin { app: &record.value.app, secret: None, is_admin: false })
+    let is_admin = record.value.role_ids.iter().any(|r| r == INTERNAL_ADMIN_ROLE_ID);
+    json(StatusCode::OK, &WithIsAdmin { app: &record.value.app, secret: None, is_admin })
 }
 
 pub async fn update(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
@@ -290,6 +293,9 @@ pub async fn update(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     }
     if let Some(meta) = &body.custom_client_metadata {
         check_custom_metadata(meta)?;
+    }
+    if body.is_admin == Some(true) {
+        ensure_internal_admin_role(ctx).await?;
     }
     for _ in 0..WRITE_RETRIES {
         let current = find(ctx, &id).await?;
@@ -338,8 +344,26 @@ pub async fn update(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         if let Some(enabled) = body.app_level_access_control_enabled {
             next.app.app_level_access_control_enabled = enabled;
         }
-        let _ = body.is_admin; // Logto's deprecated internal admin role has no counterpart.
-        match repo::update(ctx.store(), &current, &next, Vec::new()).await {
+        // Logto's deprecated `isAdmin` toggle: hold (or drop) the internal admin role.
+        let mut relation = Vec::new();
+        let was_admin = next.role_ids.iter().any(|r| r == INTERNAL_ADMIN_ROLE_ID);
+        let relation_key = keys::role_application(INTERNAL_ADMIN_ROLE_ID, &id);
+        match body.is_admin {
+            Some(true) if !was_admin => {
+                next.role_ids.push(INTERNAL_ADMIN_ROLE_ID.to_owned());
+                relation.push(WriteOp::Put {
+                    key: relation_key,
+                    value: Vec::new(),
+                    options: PutOptions { expires_at: None, condition: Condition::Always },
+                });
+            }
+            Some(false) if was_admin => {
+                next.role_ids.retain(|r| r != INTERNAL_ADMIN_ROLE_ID);
+                relation.push(WriteOp::Delete { key: relation_key, condition: Condition::Always });
+            }
+            _ => {}
+        }
+        match repo::update(ctx.store(), &current, &next, relation).await {
             Ok(()) => return json(StatusCode::OK, &next.app),
             Err(WriteError::Stale) => continue,
             Err(e) => return Err(write_error(e)),
@@ -362,6 +386,19 @@ pub async fn delete(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         }
     }
     Err(busy())
+}
+
+/// Logto's `#internal:admin` role exists (stores seeded before it was added lack it).
+async fn ensure_internal_admin_role(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+    let all = crate::domain::scope::find(ctx.store(), MANAGEMENT_API_SCOPE_ID).await?.map(|s| s.value);
+    // Logto answers 500 `entity.not_exists` when the Management API seed is gone.
+    let all = all.ok_or_else(|| {
+        ApiError::from(crate::error::Internal::Bug("the Management API `all` scope is missing".into()))
+    })?;
+    crate::bootstrap::ensure_internal_admin_role(ctx.app, &all).await.map_err(|e| match e {
+        crate::bootstrap::BootstrapError::Internal(e) => ApiError::from(e),
+        other => ApiError::from(crate::error::Internal::Bug(other.to_string())),
+    })
 }
 
 /// The application or 404 `entity.not_exists_with_id`.

@@ -86,14 +86,26 @@ fn routes() -> Option<&'static Routes<Route>> {
 }
 
 pub async fn handle(app: &App, req: Request) -> Response {
-    match serve(app, &req).await {
+    let mut response = match serve(app, &req).await {
         Ok(response) => response,
         Err(error) => error.render(),
+    };
+    // Logto tags every response with its request id (nanoid(16)); clients quote it in reports.
+    if let Ok(id) = http::HeaderValue::from_str(&app.rng.id(16)) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, id);
     }
+    response
 }
 
+/// Logto's `Logto-Core-Request-Id` response header.
+pub const REQUEST_ID_HEADER: &str = "logto-core-request-id";
+
 async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
-    // Logto authenticates every `/api` request before routing, so unknown paths are 401 too.
+    // `GET /api/status` is Logto's anonymous health check: 204, no body.
+    if req.uri().path() == "/api/status" && req.method() == Method::GET {
+        return no_content();
+    }
+    // Logto authenticates every other `/api` request before routing, so unknown paths are 401 too.
     let caller = guard::authenticate(app, req).await?;
     let path = req.uri().path();
     let path = if path.len() > 1 { path.strip_suffix('/').unwrap_or(path) } else { path };

@@ -199,9 +199,13 @@ pub async fn delete(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     Err(busy())
 }
 
-/// The role or 404 `entity.not_exists_with_id`.
+/// The role or 404 `entity.not_exists_with_id`; internal roles (`#internal:…`) are not the
+/// Management API's to show, edit, assign or delete.
 pub(crate) async fn find(ctx: &Ctx<'_>, id: &str) -> Result<Versioned<RoleRecord>, ApiError> {
-    repo::find(ctx.store(), id).await?.ok_or_else(|| errors::not_exists_with_id(TABLE, id))
+    repo::find(ctx.store(), id)
+        .await?
+        .filter(|r| !r.value.role.is_internal())
+        .ok_or_else(|| errors::not_exists_with_id(TABLE, id))
 }
 
 pub(crate) fn dedup(ids: Vec<String>) -> Vec<String> {

@@ -65,7 +65,9 @@ pub async fn list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let search = Search::parse(&ctx.query, &["id", "name", "description"])?;
     let mut roles: Vec<Role> = Vec::with_capacity(app.role_ids.len());
     for id in &app.role_ids {
-        if let Some(record) = role::find(ctx.store(), id).await? {
+        if let Some(record) = role::find(ctx.store(), id).await?
+            && !record.value.role.is_internal()
+        {
             roles.push(record.value.role);
         }
     }

@@ -372,3 +372,48 @@ async fn custom_data_is_shallow_merged() {
     let legacy = format!("/api/applications/{}/legacy-secret", app["id"].as_str().unwrap());
     assert_eq!(t.call("DELETE", &legacy, Value::Null).await.error(), (400, "application.no_legacy_secret_found"));
 }
+
+/// Logto's deprecated `isAdmin` toggle: the M2M app holds (or drops) the internal
+/// `#internal:admin` role, which grants the Management API's `all` scope and is never listed.
+#[tokio::test]
+async fn is_admin_toggles_the_internal_admin_role() {
+    let t = TestApp::seeded().await;
+    let app = create(&t, json!({"name": "ops bot", "type": "MachineToMachine"})).await;
+    let id = app["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/applications/{id}");
+    let scopes = |t: &TestApp| {
+        let (store, id) = (t.store.clone(), id.clone());
+        async move {
+            let record = application::find(store.as_ref(), &id).await.unwrap().unwrap().value;
+            crate::domain::role_scope::names_for_application(store.as_ref(), &record, "management-api").await.unwrap()
+        }
+    };
+
+    TestApp::ok(&t.call("PATCH", &path, json!({"isAdmin": true})).await, 200);
+    assert_eq!(t.call("GET", &path, Value::Null).await.json["isAdmin"], true);
+    assert_eq!(scopes(&t).await, ["all"]);
+    // Hidden everywhere the Management API shows roles.
+    let roles = t.call("GET", &format!("{path}/roles"), Value::Null).await;
+    assert_eq!(roles.json, json!([]));
+    let all_roles = t.call("GET", "/api/roles", Value::Null).await;
+    assert!(all_roles.json.as_array().unwrap().iter().all(|r| r["id"] != "admin-role"));
+    assert_eq!(t.call("GET", "/api/roles/admin-role", Value::Null).await.error(), (404, "entity.not_exists_with_id"));
+
+    // Idempotent, then off again.
+    TestApp::ok(&t.call("PATCH", &path, json!({"isAdmin": true})).await, 200);
+    TestApp::ok(&t.call("PATCH", &path, json!({"isAdmin": false})).await, 200);
+    assert_eq!(t.call("GET", &path, Value::Null).await.json["isAdmin"], false);
+    assert!(scopes(&t).await.is_empty());
+}
+
+/// `GET /api/status` is Logto's anonymous health check; every response carries a request id.
+#[tokio::test]
+async fn status_is_anonymous_and_responses_carry_a_request_id() {
+    let t = TestApp::new(false);
+    let status = t.send(request("GET", "/api/status", "")).await;
+    assert_eq!(status.status.as_u16(), 204);
+    assert_eq!(status.headers["logto-core-request-id"].len(), 16);
+    let denied = t.send(request("GET", "/api/applications", "")).await;
+    assert_eq!(denied.status.as_u16(), 401);
+    assert!(denied.headers.contains_key("logto-core-request-id"));
+}
