@@ -5,7 +5,7 @@ mod body;
 mod response;
 mod routes;
 
-pub use body::{FormParams, content_type_is, parse_form, parse_json};
+pub use body::{FormError, FormParams, content_type_is, parse_form, parse_json};
 pub use response::{empty, json_bytes_response, json_response};
 pub use routes::{Params, Routes};
 

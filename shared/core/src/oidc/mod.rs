@@ -74,15 +74,33 @@ pub async fn handle(app: &App, req: Request) -> Response {
 }
 
 fn unrecognized_route(req: &Request) -> OAuthError {
-    let description = format!("unrecognized route or not allowed method ({} on {})", req.method(), req.uri().path());
+    let description =
+        format!("unrecognized route or not allowed method ({} on {})", req.method(), provider_path(req));
     OAuthError::new(OAuthErrorCode::InvalidRequest, description).with_status(StatusCode::NOT_FOUND)
+}
+
+/// The path as Logto's provider sees it: relative to its `/oidc` mount (`/oidc` itself is `/`).
+fn provider_path(req: &Request) -> &str {
+    match req.uri().path().strip_prefix("/oidc") {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => req.uri().path(),
+    }
 }
 
 /// The parameters of a POST to a provider endpoint (form or JSON body). Beyond the body checks
 /// (`http::parse_form`: content type, NUL bytes, UTF-8), a percent-encoded NUL (`%00`) in any
 /// value is refused too: no OAuth parameter may contain one.
 pub(crate) fn form(req: &Request) -> Result<crate::http::FormParams, OAuthError> {
-    let params = crate::http::parse_form(req.headers(), req.body()).map_err(OAuthError::invalid_request)?;
+    let params = crate::http::parse_form(req.headers(), req.body()).map_err(|e| match e {
+        // node-oidc-provider's wording (Logto converts JSON to a form before it).
+        crate::http::FormError::UnsupportedContentType => OAuthError::invalid_request(format!(
+            "only application/x-www-form-urlencoded content-type bodies are supported on {} {}",
+            req.method(),
+            provider_path(req)
+        )),
+        crate::http::FormError::Invalid(why) => OAuthError::invalid_request(why),
+    })?;
     if params.0.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
         return Err(OAuthError::invalid_request("request parameters must not contain NUL characters"));
     }
@@ -126,9 +144,14 @@ mod http_tests {
             let body: serde_json::Value = serde_json::from_slice(res.body()).unwrap();
             assert_eq!(body["error"], "invalid_request");
             assert_eq!(body["code"], "oidc.invalid_request");
+            // Logto's provider is mounted at /oidc and names the path relative to it.
+            let relative = match path.strip_prefix("/oidc").unwrap() {
+                "" => "/",
+                rest => rest,
+            };
             assert_eq!(
                 body["error_description"],
-                format!("unrecognized route or not allowed method ({method} on {path})")
+                format!("unrecognized route or not allowed method ({method} on {relative})")
             );
         }
     }

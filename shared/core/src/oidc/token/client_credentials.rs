@@ -369,16 +369,28 @@ mod http_tests {
                 .body(bytes::Bytes::from_static(body))
                 .unwrap()
         };
-        for (ct, body) in [
-            ("text/plain", &b"grant_type=client_credentials"[..]),
-            ("application/x-www-form-urlencoded", &b"grant_type=client_credentials\0"[..]),
-            ("application/x-www-form-urlencoded", &b"grant_type=\xff\xfe"[..]),
-            ("application/json", &b"{not json"[..]),
-            ("application/json", &b"{\"grant_type\":{\"a\":1}}"[..]),
+        for (ct, body, description) in [
+            (
+                "text/plain",
+                &b"grant_type=client_credentials"[..],
+                Some("only application/x-www-form-urlencoded content-type bodies are supported on POST /token"),
+            ),
+            (
+                "application/x-www-form-urlencoded",
+                &b"grant_type=client_credentials\0"[..],
+                Some("null bytes are not allowed in the request body"),
+            ),
+            ("application/x-www-form-urlencoded", &b"grant_type=\xff\xfe"[..], None),
+            // Logto reads a malformed JSON body as no body: what is missing is reported.
+            ("application/json", &b"{not json"[..], Some("missing required parameter 'grant_type'")),
+            ("application/json", &b"{\"grant_type\":{\"a\":1}}"[..], None),
         ] {
             let got = call(&app, send(ct, body)).await;
             assert_eq!(got.0, 400, "{ct} {body:?}: {}", got.2);
             assert_eq!(got.2["error"], "invalid_request");
+            if let Some(description) = description {
+                assert_eq!(got.2["error_description"], description);
+            }
         }
     }
 
