@@ -11,6 +11,7 @@
 
 pub mod access_token;
 pub mod application;
+pub mod cookie_keys;
 pub mod resource;
 pub mod role;
 pub mod role_application;

@@ -13,12 +13,12 @@ use super::pagination::{Optional, Paging};
 use super::validate::{self, nullable};
 use super::{Ctx, WRITE_RETRIES, errors, json, no_content};
 use crate::Response;
+use crate::bootstrap::{INTERNAL_ADMIN_ROLE_ID, MANAGEMENT_API_SCOPE_ID};
 use crate::domain::Versioned;
 use crate::domain::application::{
     self as repo, Application, ApplicationRecord, ApplicationType, CustomClientMetadata, OidcClientMetadata,
     StoredSecret, WriteError, secret,
 };
-use crate::bootstrap::{INTERNAL_ADMIN_ROLE_ID, MANAGEMENT_API_SCOPE_ID};
 use crate::error::ApiError;
 use crate::store::{Condition, PutOptions, WriteOp, keys};
 

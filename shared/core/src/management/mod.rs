@@ -53,6 +53,9 @@ enum Route {
     OidcPrivateKeys,
     OidcPrivateKeysRotate,
     OidcPrivateKey,
+    OidcCookieKeys,
+    OidcCookieKeysRotate,
+    OidcCookieKey,
 }
 
 const TABLE: &[(&str, Route)] = &[
@@ -78,6 +81,9 @@ const TABLE: &[(&str, Route)] = &[
     ("/api/configs/oidc/private-keys", Route::OidcPrivateKeys),
     ("/api/configs/oidc/private-keys/rotate", Route::OidcPrivateKeysRotate),
     ("/api/configs/oidc/private-keys/{keyId}", Route::OidcPrivateKey),
+    ("/api/configs/oidc/cookie-keys", Route::OidcCookieKeys),
+    ("/api/configs/oidc/cookie-keys/rotate", Route::OidcCookieKeysRotate),
+    ("/api/configs/oidc/cookie-keys/{keyId}", Route::OidcCookieKey),
 ];
 
 fn routes() -> Option<&'static Routes<Route>> {
@@ -155,6 +161,9 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
         (R::OidcPrivateKeys, &Method::GET) => configs::oidc::private_keys::list(&ctx).await,
         (R::OidcPrivateKeysRotate, &Method::POST) => configs::oidc::private_keys::rotate(&ctx).await,
         (R::OidcPrivateKey, &Method::DELETE) => configs::oidc::private_keys::delete(&ctx).await,
+        (R::OidcCookieKeys, &Method::GET) => configs::oidc::cookie_keys::list(&ctx).await,
+        (R::OidcCookieKeysRotate, &Method::POST) => configs::oidc::cookie_keys::rotate(&ctx).await,
+        (R::OidcCookieKey, &Method::DELETE) => configs::oidc::cookie_keys::delete(&ctx).await,
         _ => Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "request.general", "Method Not Allowed")),
     }
 }

@@ -74,8 +74,7 @@ pub async fn handle(app: &App, req: Request) -> Response {
 }
 
 fn unrecognized_route(req: &Request) -> OAuthError {
-    let description =
-        format!("unrecognized route or not allowed method ({} on {})", req.method(), provider_path(req));
+    let description = format!("unrecognized route or not allowed method ({} on {})", req.method(), provider_path(req));
     OAuthError::new(OAuthErrorCode::InvalidRequest, description).with_status(StatusCode::NOT_FOUND)
 }
 

@@ -75,6 +75,11 @@ pub fn signing_keys() -> Key {
     Key::new(["config", "oidc_private_keys"])
 }
 
+/// Cookie signing keys of the OIDC provider (one record: newest first, at most two).
+pub fn cookie_keys() -> Key {
+    Key::new(["config", "oidc_cookie_keys"])
+}
+
 // ---- domain: applications, API resources, scopes, roles (see `crate::domain`) ----------------
 // Primary records are `<kind>/<id>`. Admin lists read an ordered copy of each record under
 // `list/<kind>/<sort>/<id>` (written in the same commit), so a page is one ordered `list` call.
