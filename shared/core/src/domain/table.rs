@@ -15,12 +15,14 @@ pub struct Versioned<T> {
     pub version: Version,
 }
 
-/// How many times a write is retried when it lost a race on a counter record only. Every
-/// create of a kind bumps the same counter, so with N concurrent creates each round has one
-/// winner and a writer loses a round with odds near (N-1)/N: 8 retries turned about one create
-/// in a thousand into a 500 with 4 concurrent writers on the embedded store (the SIGKILL test in
-/// `tests/` saw it). A lost round costs one `get` and one commit that writes nothing.
-const COUNTER_RETRIES: usize = 64;
+/// How many times a write is retried when it lost a race on a counter shard only. Counters
+/// are split into [`COUNTER_SHARDS`] records and each write picks its shard from the key it
+/// writes, so N concurrent creates mostly touch different records; a lost round costs one
+/// `get` and one commit that writes nothing.
+const COUNTER_RETRIES: usize = 32;
+
+/// Shards per counter: `Total-Number` reads them all in one listing.
+const COUNTER_SHARDS: u8 = 16;
 
 pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, Internal> {
     serde_json::to_vec(value).map_err(|e| Internal::Bug(format!("encode record: {e}")))
@@ -62,24 +64,27 @@ pub(crate) fn sort_descending(at: Millis) -> String {
 }
 
 /// Apply `ops` and bump `counters` by their deltas in the same commit. A race on a counter
-/// alone is retried; a conflict on any other key is returned to the caller (a uniqueness
-/// index or a stale version, which it maps to its own error).
+/// shard alone is retried; a conflict on any other key is returned to the caller (a
+/// uniqueness index or a stale version, which it maps to its own error).
 pub(crate) async fn commit_counted(
     store: &dyn Store,
     ops: Vec<WriteOp>,
     counters: &[(Key, i64)],
 ) -> Result<(), StoreError> {
     let counter_prefix = keys::counters();
+    let shard = shard_for(&ops);
     let mut attempt = 0;
     loop {
         let mut batch = ops.clone();
-        for (key, delta) in counters {
-            let (current, version) = match store.get(key).await? {
+        for (counter, delta) in counters {
+            let key = keys::counter_shard(counter, shard);
+            let (current, version) = match store.get(&key).await? {
                 Some(record) => (serde_json::from_slice::<i64>(&record.value).unwrap_or(0), Some(record.version)),
                 None => (0, None),
             };
-            let next = (current + delta).max(0);
-            batch.push(put_versioned(key.clone(), next.to_string().into_bytes(), version));
+            // A shard may go negative (created on one shard, deleted on another); only the
+            // sum is meaningful.
+            batch.push(put_versioned(key, (current + delta).to_string().into_bytes(), version));
         }
         if batch.is_empty() {
             return Ok(());
@@ -91,6 +96,15 @@ pub(crate) async fn commit_counted(
             other => return other,
         }
     }
+}
+
+/// The shard a batch bumps: derived from the first key it writes (the new entity's, for a
+/// create), so concurrent writers of different entities spread over the shards.
+fn shard_for(ops: &[WriteOp]) -> u8 {
+    let key = ops.first().map_or("", |op| op.key().as_str());
+    // FNV-1a: cheap and well spread; not a security boundary.
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    u8::try_from(hash % u64::from(COUNTER_SHARDS)).unwrap_or(0)
 }
 
 /// Commit `groups` (each kept whole) and `last` (+ `counters`). When it all fits in one batch
@@ -155,11 +169,11 @@ async fn commit_chunks(store: &dyn Store, groups: Vec<Vec<WriteOp>>, max: usize)
     Ok(())
 }
 
-pub(crate) async fn count(store: &dyn Store, key: &Key) -> Result<u64, Internal> {
-    Ok(match store.get(key).await? {
-        Some(record) => serde_json::from_slice::<i64>(&record.value).unwrap_or(0).max(0).unsigned_abs(),
-        None => 0,
-    })
+/// The value of a counter: the sum of its shards.
+pub(crate) async fn count(store: &dyn Store, counter: &Key) -> Result<u64, Internal> {
+    let page = store.list(&keys::counter_shards(counter), None, usize::from(COUNTER_SHARDS)).await?;
+    let sum: i64 = page.items.iter().map(|(_, record)| serde_json::from_slice::<i64>(&record.value).unwrap_or(0)).sum();
+    Ok(sum.max(0).unsigned_abs())
 }
 
 /// Which slice of an ordered list to read.

@@ -110,9 +110,21 @@ pub fn counter_for(name: &str, filter: &str) -> Key {
     Key::new(["count", name, filter])
 }
 
-/// Prefix of every counter, to tell a counter race from a uniqueness conflict.
+/// One shard of a counter. A counter is the sum of its shards; writers spread over them so
+/// that concurrent creates of one kind rarely race on the same record. The counter's own
+/// encoded key is one (escaped) segment, so no counter's shards can list another's.
+pub fn counter_shard(counter: &Key, shard: u8) -> Key {
+    Key::new(["count_shard", counter.as_str(), &shard.to_string()])
+}
+
+/// Prefix of the shards of `counter`.
+pub fn counter_shards(counter: &Key) -> Key {
+    Key::new(["count_shard", counter.as_str()])
+}
+
+/// Prefix of every counter shard, to tell a counter race from a uniqueness conflict.
 pub fn counters() -> Key {
-    Key::new(["count"])
+    Key::new(["count_shard"])
 }
 
 pub fn resource(id: &str) -> Key {
