@@ -14,7 +14,8 @@
 #
 # env: LOGTO_IT_SRC (default /work/shared/logto-it), LOGTO_IT_WORK (default
 # ${TMPDIR:-/tmp}/edgeid-logto-it[-adapted]; copied + npm-installed once), EDGEID_SIGNING_ALG
-# (default ES384, Logto's key type, so discovery matches), LOGTO_IT_VERBOSE=1 (full Jest output).
+# (default ES384, Logto's key type, so discovery matches), LOGTO_IT_TARGET_DIR (default
+# ~/.cache/edgeid/target-logto-it), LOGTO_IT_VERBOSE=1 (full Jest output).
 # Exit code: run.sh's (0 iff every case passed). Not part of .ci/run on purpose.
 set -uo pipefail
 
@@ -51,7 +52,9 @@ if [ ! -x "$WORK/node_modules/.bin/jest" ]; then
 fi
 
 # ---- the server ----------------------------------------------------------------------------------
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/edgeid/target}"
+# Its own target dir: cargo fingerprints workspace crates by workspace-relative path, so a target
+# dir shared by several worktrees can hand back a binary another worktree built more recently.
+export CARGO_TARGET_DIR="${LOGTO_IT_TARGET_DIR:-$HOME/.cache/edgeid/target-logto-it}"
 (cd "$ROOT" && cargo build -q -p edgeid-local) || { echo "logto-it: cargo build failed" >&2; exit 2; }
 BIN="$CARGO_TARGET_DIR/debug/edgeid-local"
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
