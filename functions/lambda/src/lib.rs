@@ -11,7 +11,7 @@ pub mod system;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use edgeid_core::ports::{Clock, RingCrypto};
+use edgeid_core::ports::{Clock, OsRng, RingCrypto, SystemClock};
 use edgeid_core::{App, Config};
 use edgeid_store_dynamodb::{ClientSettings, DynamoStore};
 use lambda_http::{Body, Error, service_fn};
@@ -21,14 +21,14 @@ pub use settings::Settings;
 
 /// Build everything a cold start needs; the message says what is misconfigured.
 pub fn build_app(settings: &Settings) -> Result<App, String> {
-    let clock: Arc<dyn Clock> = Arc::new(system::SystemClock);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let client = edgeid_store_dynamodb::client(&ClientSettings::from_env()?);
     let store = Arc::new(DynamoStore::new(client, settings.table.clone(), Arc::clone(&clock)));
     let mut config = Config::new(&settings.endpoint);
     config.signing_alg = settings.signing_alg;
     // Logto's integration-test mode is for loopback development only: never on Lambda.
     config.dev_admin = false;
-    App::new(config, store, clock, Arc::new(system::OsRng), Arc::new(RingCrypto::new())).map_err(|e| e.to_string())
+    App::new(config, store, clock, Arc::new(OsRng), Arc::new(RingCrypto::new())).map_err(|e| e.to_string())
 }
 
 /// The whole life of a function: init, then the Lambda runtime loop.

@@ -1,40 +1,11 @@
-//! What the platform supplies: wall-clock time, OS randomness, logging, first-start bootstrap.
+//! What the platform adds around the core: logging and first-start bootstrap (the clock and
+//! randomness are the core's native ports, `edgeid_core::ports::{SystemClock, OsRng}`).
 
 use edgeid_core::App;
 use edgeid_core::bootstrap;
 use edgeid_core::domain::signing_keys;
-use edgeid_core::ports::{Millis, Rng};
 
 use crate::settings::BootstrapClient;
-
-/// Wall-clock time from the OS.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl edgeid_core::ports::Clock for SystemClock {
-    #[allow(clippy::disallowed_methods)] // The host is where the real clock is read.
-    fn now_ms(&self) -> Millis {
-        match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-            Ok(d) => Millis::try_from(d.as_millis()).unwrap_or(Millis::MAX),
-            // A clock before 1970 is a broken machine; time 0 makes every token expired.
-            Err(_) => 0,
-        }
-    }
-}
-
-/// Randomness from the OS (`getrandom(2)`).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct OsRng;
-
-impl Rng for OsRng {
-    fn fill(&self, buf: &mut [u8]) {
-        if let Err(e) = getrandom::fill(buf) {
-            // Minting secrets without entropy is worse than stopping: never fall back.
-            tracing::error!(error = %e, "the OS random number generator failed; aborting");
-            std::process::abort();
-        }
-    }
-}
 
 /// Plain-text lines for CloudWatch (which timestamps them itself), level from
 /// `AWS_LAMBDA_LOG_LEVEL` (Lambda's advanced logging controls) or `RUST_LOG` (the template's
@@ -72,21 +43,4 @@ pub async fn bootstrap(app: &App, client: Option<&BootstrapClient>) -> Result<()
         );
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use edgeid_core::ports::Clock;
-
-    use super::*;
-
-    #[test]
-    fn clock_is_after_2025() {
-        assert!(SystemClock.now_ms() > 1_735_689_600_000);
-    }
-
-    #[test]
-    fn rng_fills_differently_each_time() {
-        assert_ne!(OsRng.token(32), OsRng.token(32));
-    }
 }

@@ -1,12 +1,11 @@
 //! edgeid-local: every endpoint group on one port, backed by the embedded store.
 //!
 //! `main.rs` reads [`Settings`] and calls [`run`]; the admin CLI reuses [`open_store`] and the
-//! [`system`] clock and RNG so both open the same data the same way.
+//! core's native clock and RNG so both open the same data the same way.
 
 pub mod logging;
 pub mod server;
 pub mod settings;
-pub mod system;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -14,7 +13,7 @@ use std::sync::Arc;
 
 use edgeid_core::bootstrap;
 use edgeid_core::domain::signing_keys;
-use edgeid_core::ports::{Clock, Crypto, RingCrypto};
+use edgeid_core::ports::{Clock, Crypto, OsRng, RingCrypto, SystemClock};
 use edgeid_core::store::Store;
 use edgeid_core::store::memory::MemoryStore;
 use edgeid_core::{App, Config};
@@ -65,9 +64,9 @@ pub fn build_app(settings: &Settings, endpoint: &str) -> Result<App, StartFailur
     let mut config = Config::new(endpoint);
     config.signing_alg = settings.signing_alg;
     config.dev_admin = settings.dev_admin;
-    let clock: Arc<dyn Clock> = Arc::new(system::SystemClock);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = open_store(&settings.store, Arc::clone(&clock))?;
-    App::new(config, store, clock, Arc::new(system::OsRng), crypto()).map_err(|e| StartFailure(e.to_string()))
+    App::new(config, store, clock, Arc::new(OsRng), crypto()).map_err(|e| StartFailure(e.to_string()))
 }
 
 /// Bind, build the app, bootstrap, announce, and serve until `shutdown` resolves.

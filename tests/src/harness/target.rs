@@ -85,5 +85,5 @@ impl Target {
 /// 32 random bytes from the OS, base64url.
 fn random_secret() -> String {
     use edgeid_core::ports::Rng as _;
-    edgeid_local::system::OsRng.token(32)
+    edgeid_core::ports::OsRng.token(32)
 }

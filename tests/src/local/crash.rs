@@ -26,7 +26,7 @@ type Acked = BTreeMap<String, String>;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn acknowledged_writes_survive_sigkill() {
-    let admin = Credentials { id: "crash-admin".to_owned(), secret: edgeid_local::system::OsRng.token(32) };
+    let admin = Credentials { id: "crash-admin".to_owned(), secret: edgeid_core::ports::OsRng.token(32) };
     let mut server = LocalServer::builder().bootstrap(&admin).start();
     let mut acked = Acked::new();
     let mut token = admin_token(&server, &admin).await;

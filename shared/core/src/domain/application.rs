@@ -119,7 +119,8 @@ pub struct Application {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplicationRecord {
-    #[serde(flatten)]
+    /// Nested, not `#[serde(flatten)]`: flattening decodes through serde's buffered map and
+    /// this record is decoded on every token request.
     pub app: Application,
     /// Hashed secrets, in creation order.
     #[serde(default)]

@@ -7,11 +7,15 @@
 mod clock;
 mod crypto;
 #[cfg(feature = "ring")]
+mod native;
+#[cfg(feature = "ring")]
 mod ring_crypto;
 mod rng;
 
 pub use clock::{Clock, FixedClock, Millis};
 pub use crypto::{Crypto, CryptoError, GeneratedKey, SigningKey};
+#[cfg(feature = "ring")]
+pub use native::{OsRng, SystemClock};
 #[cfg(feature = "ring")]
 pub use ring_crypto::{RSA_BITS, RingCrypto};
 pub use rng::{Rng, SeededRng};
