@@ -352,8 +352,11 @@ impl Store for DynamoStore {
                     return Ok(Consumed::First(record));
                 }
             }
-            let seen = match failed {
-                Some(item) => live(Some(&item), now)?,
+            // `Missing` is only ever concluded from a strongly consistent read: DynamoDB Local
+            // has been seen to hand back an empty or outdated item on the failed condition
+            // while the record was live (and consumed by the winner).
+            let seen = match live(failed.as_ref(), now)? {
+                Some(record) => Some(record),
                 None => self.get(key).await?,
             };
             match seen {
