@@ -12,12 +12,16 @@
 //!   `IfVersion`, `IfPresent`. N concurrent `consume`s of one code: exactly one `First`.
 //! * **KV never decides anything and is never read by `get`.** Workers KV (binding `KV`) is a
 //!   read-through copy used only by [`Store::get_relaxed`](edgeid_core::store::Store::get_relaxed),
-//!   which the core calls only for public data it declares staleness-tolerant. A copy is filled
+//!   which the core calls only for configuration it declares staleness-tolerant (today: the
+//!   token endpoint's resource-by-indicator lookup, `domain::resource::find_by_indicator`,
+//!   which saves a Durable Object round trip on every token request). A copy is filled
 //!   from the object on a miss and expires after [`RELAXED_TTL_SECS`] (60 s), which bounds the
-//!   staleness; KV is never written on the write path, so token traffic costs no KV writes
-//!   (the Free plan allows 1,000 per day, and one write per second per key).
+//!   staleness; KV is never written on the write path, only on a relaxed-read miss (at most
+//!   one write per hot key per minute per location; the Free plan allows 1,000 a day, and a
+//!   failed fill only costs the fast path).
 //! * **What 60 s of KV staleness can affect:** only the answers of relaxed reads — at worst a
-//!   public document that lags the truth by a minute. **What it cannot affect:** client
+//!   resource deleted or changed in the last minute is still honoured as it was (the scopes a
+//!   client gets are still capped by its roles, read through the object). **What it cannot affect:** client
 //!   authentication, token/code/session lookups, introspection, revocation, single use,
 //!   uniqueness, key-ring updates — all of them read and write through the object.
 //! * **Failures are retryable and never half-applied.** A failed object call (reset,

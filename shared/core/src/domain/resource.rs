@@ -76,9 +76,15 @@ pub async fn find(store: &dyn Store, id: &str) -> Result<Option<Versioned<Resour
     table::read(store, &keys::resource(id)).await
 }
 
-/// The token endpoint's lookup: one `get`.
+/// The token endpoint's lookup: one relaxed read (`Store::get_relaxed`). On Workers it is
+/// served from KV near the user instead of a Durable Object round trip; elsewhere it is a
+/// plain `get`. What the up-to-60 s staleness can do: a resource deleted or changed in the last
+/// minute may still be honoured with its previous name, TTL and scope list; the scopes a
+/// client actually gets are still capped by its roles, which are read strongly. A resource
+/// created a moment ago is found at once (a miss falls through to the authoritative store).
+/// Never use this for a read that a write condition is derived from.
 pub async fn find_by_indicator(store: &dyn Store, indicator: &str) -> Result<Option<ResourceRecord>, Internal> {
-    Ok(table::read(store, &keys::resource_by_indicator(indicator)).await?.map(|v| v.value))
+    table::read_relaxed(store, &keys::resource_by_indicator(indicator)).await
 }
 
 /// The tenant's default resource, if one is set (added by the oidc helper: `client_credentials`

@@ -39,6 +39,16 @@ pub(crate) async fn read<T: DeserializeOwned>(store: &dyn Store, key: &Key) -> R
     }
 }
 
+/// [`read`] through [`Store::get_relaxed`]: the answer may be up to a minute old. Only for
+/// configuration the token endpoint reads on every request and whose staleness cannot grant
+/// more than a recent administrator already allowed (see `resource::find_by_indicator`).
+pub(crate) async fn read_relaxed<T: DeserializeOwned>(store: &dyn Store, key: &Key) -> Result<Option<T>, Internal> {
+    match store.get_relaxed(key).await? {
+        Some(record) => Ok(Some(decode(key, &record.value)?)),
+        None => Ok(None),
+    }
+}
+
 pub(crate) fn put(key: Key, value: Vec<u8>, condition: Condition) -> WriteOp {
     WriteOp::Put { key, value, options: PutOptions { expires_at: None, condition } }
 }
