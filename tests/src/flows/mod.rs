@@ -3,3 +3,4 @@
 //! store lives here; cross-group journeys (authorize → sign-in → token → account) join later.
 
 mod machine_tokens;
+mod store_outage;
