@@ -153,10 +153,10 @@ EDGEID_BLACKBOX_URL="$BASE_URL" EDGEID_BLACKBOX_CLIENT_ID="$EDGEID_BOOTSTRAP_CLI
 SUMMARY+=("black-box suite on Lambda + DynamoDB Local: $(grep -E '^test result' "$WORK/blackbox.out" | sed -n '$p')")
 
 # --- 5. release binaries: sizes and cold start -----------------------------------------------
-# Only the oidc binary per commit: each release binary is a separate LTO link (minutes on a
-# busy 2-core box). EDGEID_LAMBDA_ALL_BINS=1 (or the sam build below) sizes all four.
-BINS=(oidc)
-[ "${EDGEID_LAMBDA_ALL_BINS:-0}" = 1 ] && BINS=(oidc management experience account)
+# Every group's binary, so each artefact's size is reported on every commit (the four share
+# their dependencies; each adds one LTO link). EDGEID_LAMBDA_ALL_BINS=0 builds only oidc.
+BINS=(oidc management experience account)
+[ "${EDGEID_LAMBDA_ALL_BINS:-1}" = 0 ] && BINS=(oidc)
 step "release build of ${BINS[*]} (x86_64, host)"
 start_s=$(date +%s)
 cargo build --locked --release -p edgeid-lambda $(printf -- '--bin %s ' "${BINS[@]}")
