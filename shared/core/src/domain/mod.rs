@@ -12,6 +12,8 @@
 pub mod access_token;
 pub mod application;
 pub mod cookie_keys;
+pub mod cookies;
+pub mod interaction;
 pub mod resource;
 pub mod role;
 pub mod role_application;

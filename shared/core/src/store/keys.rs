@@ -238,6 +238,18 @@ pub fn revoked_token(jti: &str) -> Key {
     Key::new(["token", "revoked", jti])
 }
 
+// ---- end-user sign-in: interactions and OP sessions (see `crate::domain::interaction`) ------
+
+/// An authorization request waiting for the sign-in experience (`interaction/<uid>`, 1 h).
+pub fn interaction(uid: &str) -> Key {
+    Key::new(["interaction", uid])
+}
+
+/// An OP session (the browser's `_session` cookie names it), 14 days.
+pub fn session(uid: &str) -> Key {
+    Key::new(["session", uid])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
