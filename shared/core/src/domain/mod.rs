@@ -11,8 +11,10 @@
 
 pub mod access_token;
 pub mod application;
+pub mod authorization_code;
 pub mod cookie_keys;
 pub mod cookies;
+pub mod grant;
 pub mod interaction;
 pub mod resource;
 pub mod role;
@@ -21,6 +23,7 @@ pub mod role_scope;
 pub mod scope;
 pub mod signing_keys;
 mod table;
+pub mod token_hash;
 
 pub use table::{Versioned, Window};
 

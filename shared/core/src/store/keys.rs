@@ -232,8 +232,7 @@ pub fn bootstrap_marker() -> Key {
 }
 
 /// A revoked JWT access token, by `jti` (deny list; expires with the token). Tokens live under
-/// `token/`: opaque access and refresh tokens will sit beside it as `token/access/<sha256>`
-/// and `token/refresh/<sha256>`, with grant indexes under `idx/token_grant/<grant>/<sha256>`.
+/// `token/`, beside the opaque access and refresh tokens.
 pub fn revoked_token(jti: &str) -> Key {
     Key::new(["token", "revoked", jti])
 }
@@ -248,6 +247,42 @@ pub fn interaction(uid: &str) -> Key {
 /// An OP session (the browser's `_session` cookie names it), 14 days.
 pub fn session(uid: &str) -> Key {
     Key::new(["session", uid])
+}
+
+// ---- end-user grants and the tokens issued from them (see `crate::domain::grant`) ----------
+// Codes and opaque tokens are stored under the SHA-256 (hex) of their value, never the value.
+// Every token issued from a grant also has an entry under `grant_token/<grant>/` naming it, so
+// revoking a grant is one prefix listing plus one commit.
+
+/// A grant: what one user allowed one client (OIDC scopes, resource scopes).
+pub fn grant(id: &str) -> Key {
+    Key::new(["grant", id])
+}
+
+/// An authorization code, by the hex SHA-256 of its value (claimed with `consume`).
+pub fn authorization_code(hash: &str) -> Key {
+    Key::new(["code", hash])
+}
+
+/// An opaque access token, by the hex SHA-256 of its value.
+pub fn opaque_access_token(hash: &str) -> Key {
+    Key::new(["token", "access", hash])
+}
+
+/// A refresh token, by the hex SHA-256 of its value (rotation claims it with `consume`).
+pub fn refresh_token(hash: &str) -> Key {
+    Key::new(["token", "refresh", hash])
+}
+
+/// Prefix of the index of every token issued from a grant.
+pub fn grant_tokens(grant_id: &str) -> Key {
+    Key::new(["grant_token", grant_id])
+}
+
+/// One token of a grant: `kind` is `access`, `refresh` or `jwt` (a JWT access token's `jti`,
+/// revoked through the deny list); `id` is the hash (or `jti`).
+pub fn grant_token(grant_id: &str, kind: &str, id: &str) -> Key {
+    Key::new(["grant_token", grant_id, kind, id])
 }
 
 #[cfg(test)]
