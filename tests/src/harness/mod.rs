@@ -5,6 +5,7 @@ mod cli;
 mod client;
 pub mod jwt;
 mod process;
+pub mod sign_in;
 mod target;
 mod test_app;
 
