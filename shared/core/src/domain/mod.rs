@@ -16,14 +16,17 @@ pub mod cookie_keys;
 pub mod cookies;
 pub mod grant;
 pub mod interaction;
+pub mod password;
 pub mod resource;
 pub mod role;
 pub mod role_application;
 pub mod role_scope;
+pub mod role_user;
 pub mod scope;
 pub mod signing_keys;
 mod table;
 pub mod token_hash;
+pub mod user;
 
 pub use table::{Versioned, Window};
 

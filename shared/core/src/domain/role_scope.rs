@@ -85,6 +85,23 @@ pub async fn names_for_application(
     Ok(names)
 }
 
+/// The same question for a user's JWT access token: which scope names do the user's roles
+/// grant for this resource? (Logto's `findUserScopesForResourceIndicator`, without
+/// organizations.) One prefix listing per role, run concurrently. Sorted, no duplicates.
+pub async fn names_for_user(
+    store: &dyn Store,
+    user: &super::user::UserRecord,
+    resource_id: &str,
+) -> Result<Vec<String>, Internal> {
+    let lists = user.role_ids.iter().map(|role_id| async move {
+        table::list::<String>(store, &keys::role_scopes_for_resource(role_id, resource_id), None).await
+    });
+    let mut names: Vec<String> = futures::future::try_join_all(lists).await?.into_iter().flatten().collect();
+    names.sort_unstable();
+    names.dedup();
+    Ok(names)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -226,6 +226,51 @@ pub fn role_application(role_id: &str, application_id: &str) -> Key {
     Key::new(["role_app", role_id, application_id])
 }
 
+// ---- users (see `crate::domain::user`) ---------------------------------------------------------
+
+/// A user (the whole aggregate: identifiers, password digest, role ids).
+pub fn user(id: &str) -> Key {
+    Key::new(["user", id])
+}
+
+/// Ordered copies of users, newest first.
+pub fn user_list() -> Key {
+    Key::new(["list", "user"])
+}
+
+pub fn user_list_entry(sort: &str, id: &str) -> Key {
+    Key::new(["list", "user", sort, id])
+}
+
+/// Unique index: username (exact) → user id.
+pub fn user_by_username(username: &str) -> Key {
+    Key::new(["idx", "user_username", username])
+}
+
+/// Unique index: lowercased primary email → user id.
+pub fn user_by_email(normalized_email: &str) -> Key {
+    Key::new(["idx", "user_email", normalized_email])
+}
+
+/// Unique index: primary phone → user id.
+pub fn user_by_phone(phone: &str) -> Key {
+    Key::new(["idx", "user_phone", phone])
+}
+
+/// Unique index: social identity (connector target, the provider's user id) → user id.
+pub fn user_by_identity(target: &str, identity_user_id: &str) -> Key {
+    Key::new(["idx", "user_identity", target, identity_user_id])
+}
+
+/// Role → user relation (the user record holds the other direction).
+pub fn role_users(role_id: &str) -> Key {
+    Key::new(["role_user", role_id])
+}
+
+pub fn role_user(role_id: &str, user_id: &str) -> Key {
+    Key::new(["role_user", role_id, user_id])
+}
+
 /// Marks that the first start of this store has run (bootstrap, race-safe via `IfAbsent`).
 pub fn bootstrap_marker() -> Key {
     Key::new(["config", "bootstrap"])
