@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use crate::Config;
 use crate::domain::signing_keys::SigningKeyCache;
-use crate::ports::{Clock, Crypto, Rng};
+use crate::ports::{Clock, Crypto, HttpClient, MockMessages, Rng};
 use crate::store::Store;
 
 /// Everything a request handler may touch, built once per process / isolate / cold start.
@@ -17,6 +17,11 @@ pub struct App {
     pub signing_keys: SigningKeyCache,
     /// Pre-serialised discovery documents (per signing algorithm).
     pub discovery: crate::oidc::discovery::DiscoveryCache,
+    /// Outgoing HTTP (connectors). `None`: connectors that need it answer a clear error.
+    pub http_client: Option<Arc<dyn HttpClient>>,
+    /// Where Logto's mock email/SMS connectors write (`MOCK_CONNECTOR_MESSAGE_DIR` on the local
+    /// host). The mock connector factories exist only when this is set, as in Logto.
+    pub mock_messages: Option<Arc<dyn MockMessages>>,
 }
 
 /// Why an `App` cannot be built.
@@ -58,6 +63,20 @@ impl App {
             crypto,
             signing_keys: SigningKeyCache::new(),
             discovery: Default::default(),
+            http_client: None,
+            mock_messages: None,
         })
+    }
+
+    /// Give connectors a way to call other servers.
+    pub fn with_http_client(mut self, client: Arc<dyn HttpClient>) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Offer Logto's mock connectors, writing their messages to `outlet`.
+    pub fn with_mock_messages(mut self, outlet: Arc<dyn MockMessages>) -> Self {
+        self.mock_messages = Some(outlet);
+        self
     }
 }

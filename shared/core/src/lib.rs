@@ -13,6 +13,7 @@ pub mod account;
 pub mod app;
 pub mod bootstrap;
 pub mod config;
+pub mod connectors;
 pub mod domain;
 pub mod error;
 pub mod experience;

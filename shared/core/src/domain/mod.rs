@@ -12,6 +12,7 @@
 pub mod access_token;
 pub mod application;
 pub mod authorization_code;
+pub mod connector;
 pub mod cookie_keys;
 pub mod cookies;
 pub mod grant;
@@ -23,6 +24,7 @@ pub mod role_application;
 pub mod role_scope;
 pub mod role_user;
 pub mod scope;
+pub mod sign_in_experience;
 pub mod signing_keys;
 mod table;
 pub mod token_hash;

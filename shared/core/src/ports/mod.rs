@@ -1,4 +1,5 @@
-//! The core's only ways out: time, randomness and crypto (storage is in [`crate::store`]).
+//! The core's only ways out: time, randomness, crypto, outgoing HTTP and the mock-message
+//! outlet (storage is in [`crate::store`]).
 //!
 //! Futures are `Send` on native hosts (tokio, Lambda) and not on wasm, where JS values are
 //! single-threaded: [`MaybeSend`]/[`MaybeSync`] and the `async_trait` attributes on each port
@@ -6,6 +7,8 @@
 
 mod clock;
 mod crypto;
+mod http_client;
+mod mock_messages;
 #[cfg(feature = "ring")]
 mod native;
 #[cfg(feature = "ring")]
@@ -14,6 +17,8 @@ mod rng;
 
 pub use clock::{Clock, FixedClock, Millis};
 pub use crypto::{Crypto, CryptoError, GeneratedKey, SigningKey};
+pub use http_client::{HttpClient, HttpClientError, IncomingResponse, OutgoingRequest};
+pub use mock_messages::{MemoryMockMessages, MockMessageKind, MockMessages};
 #[cfg(feature = "ring")]
 pub use native::{OsRng, SystemClock};
 #[cfg(feature = "ring")]

@@ -328,6 +328,29 @@ pub fn grant_tokens(grant_id: &str) -> Key {
 /// revoked through the deny list); `id` is the hash (or `jti`).
 pub fn grant_token(grant_id: &str, kind: &str, id: &str) -> Key {
     Key::new(["grant_token", grant_id, kind, id])
+/// The tenant's sign-in experience (Logto's `sign_in_experiences` row `default`).
+pub fn sign_in_experience() -> Key {
+    Key::new(["config", "sign_in_experience"])
+}
+
+/// A configured connector instance, by its id. Listing `connectors()` reads them all.
+pub fn connector(id: &str) -> Key {
+    Key::new(["connector", id])
+}
+
+pub fn connectors() -> Key {
+    Key::new(["connector"])
+}
+
+/// The one active Email or Sms connector (a full copy, so sending a code is one read). Written
+/// with `IfVersion`/`IfAbsent`, so two concurrent replacements cannot both win.
+pub fn connector_by_type(connector_type: &str) -> Key {
+    Key::new(["idx", "connector_type", connector_type])
+}
+
+/// Unique index: a social connector's (target, platform) → connector id.
+pub fn connector_by_target(target: &str, platform: &str) -> Key {
+    Key::new(["idx", "connector_target", target, platform])
 }
 
 #[cfg(test)]
