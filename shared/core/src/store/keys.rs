@@ -328,6 +328,8 @@ pub fn grant_tokens(grant_id: &str) -> Key {
 /// revoked through the deny list); `id` is the hash (or `jti`).
 pub fn grant_token(grant_id: &str, kind: &str, id: &str) -> Key {
     Key::new(["grant_token", grant_id, kind, id])
+}
+
 /// The tenant's sign-in experience (Logto's `sign_in_experiences` row `default`).
 pub fn sign_in_experience() -> Key {
     Key::new(["config", "sign_in_experience"])
