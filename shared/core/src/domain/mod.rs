@@ -19,6 +19,7 @@ pub mod grant;
 pub mod interaction;
 pub mod password;
 pub mod message_rate;
+pub mod password_policy;
 pub mod resource;
 pub mod role;
 pub mod role_application;
