@@ -292,11 +292,15 @@ mod tests {
         let user = UserInfo { username: Some("johnsmith".into()), ..Default::default() };
         let policy = PasswordPolicy::default();
         check_codes(&policy, "johnsmith1", &user, &["password_rejected.restricted.user_info"]);
-        let policy = PasswordPolicy { reject_words: vec!["secret".into()], min_character_types: 3, ..Default::default() };
+        let policy =
+            PasswordPolicy { reject_words: vec!["secret".into()], min_character_types: 3, ..Default::default() };
         check_codes(&policy, "Secret12", &UserInfo::default(), &["password_rejected.restricted.words"]);
         check_codes(&policy, "alllowercase", &UserInfo::default(), &["password_rejected.character_types"]);
         let issue = &check(&policy, "alllowercase", &UserInfo::default(), false)[0];
-        assert_eq!(serde_json::to_value(issue).unwrap(), serde_json::json!({"code": "password_rejected.character_types", "interpolation": {"min": 3}}));
+        assert_eq!(
+            serde_json::to_value(issue).unwrap(),
+            serde_json::json!({"code": "password_rejected.character_types", "interpolation": {"min": 3}})
+        );
     }
 
     #[test]

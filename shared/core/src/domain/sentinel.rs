@@ -83,7 +83,9 @@ impl Policy {
 pub enum Decision {
     Allowed,
     /// Blocked until this instant (ms).
-    Blocked { until: Millis },
+    Blocked {
+        until: Millis,
+    },
 }
 
 /// Logto's `targetHash`: SHA-256 of the identifier value, hex.
@@ -119,10 +121,16 @@ pub async fn report(
     }
     let max = usize::try_from(policy.max_attempts).unwrap_or(usize::MAX).max(1);
     // Expired failures (older than the window) are not listed.
-    let counted = if max > 1 { app.store.list(&keys::sentinel_failures(pool, &hash), None, max - 1).await?.items.len() } else { 0 };
+    let counted = if max > 1 {
+        app.store.list(&keys::sentinel_failures(pool, &hash), None, max - 1).await?.items.len()
+    } else {
+        0
+    };
     if counted + 1 >= max {
         let until = now + Millis::from(policy.lockout_minutes) * 60_000;
-        app.store.put(&keys::sentinel_block(pool, &hash), b"{}".to_vec(), PutOptions::ALWAYS.expiring_at(until)).await?;
+        app.store
+            .put(&keys::sentinel_block(pool, &hash), b"{}".to_vec(), PutOptions::ALWAYS.expiring_at(until))
+            .await?;
         return Ok(Decision::Blocked { until });
     }
     // The id sorts by time, so the listing above sees the oldest first; any order would do.
@@ -217,7 +225,10 @@ mod tests {
         let decisions = futures::future::join_all(reports).await;
         assert!(decisions.iter().all(|d| matches!(d, Ok(Decision::Allowed))), "{decisions:?}");
         // All 29 interleaved failures were counted: the 30th blocks.
-        assert!(matches!(report(&app, Action::Password, "carol", true, policy).await.unwrap(), Decision::Blocked { .. }));
+        assert!(matches!(
+            report(&app, Action::Password, "carol", true, policy).await.unwrap(),
+            Decision::Blocked { .. }
+        ));
     }
 
     #[test]
@@ -225,9 +236,6 @@ mod tests {
         assert_eq!(Policy::from_json(None), Policy::default());
         let json = serde_json::json!({"maxAttempts": 5});
         assert_eq!(Policy::from_json(Some(&json)), Policy { max_attempts: 5, lockout_minutes: 60 });
-        assert_eq!(
-            target_hash("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(target_hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 }

@@ -161,7 +161,11 @@ pub async fn create(
     };
     let bytes = serde_json::to_vec(&stored).map_err(|e| Internal::Bug(format!("encode code: {e}")))?;
     app.store
-        .put(&keys::verification_code(verification_id), bytes, PutOptions::ALWAYS.expiring_at(expires_at + KEEP_AFTER_EXPIRY_MS))
+        .put(
+            &keys::verification_code(verification_id),
+            bytes,
+            PutOptions::ALWAYS.expiring_at(expires_at + KEEP_AFTER_EXPIRY_MS),
+        )
         .await?;
     Ok(code)
 }
@@ -241,9 +245,8 @@ mod tests {
     async fn errors_come_in_logto_order() {
         let t = testing::app();
         assert_eq!(verify(&t, "nope", &email("a@x.com"), "1").await.unwrap(), Err(CodeError::NotFound));
-        let code = create(&t, "v1", email("a@x.com"), "SignIn", Policy { expiration_secs: 600, max_tries: 2 })
-            .await
-            .unwrap();
+        let code =
+            create(&t, "v1", email("a@x.com"), "SignIn", Policy { expiration_secs: 600, max_tries: 2 }).await.unwrap();
         assert_eq!(verify(&t, "v1", &email("b@x.com"), &code).await.unwrap(), Err(CodeError::EmailMismatch));
         assert_eq!(
             verify(&t, "v1", &Recipient::Phone("1".into()), &code).await.unwrap(),
@@ -275,7 +278,8 @@ mod tests {
         let code = create(&app, "v1", email("a@x.com"), "SignIn", Policy { expiration_secs: 600, max_tries: 5 })
             .await
             .unwrap();
-        let wrong: Vec<String> = (0..20).map(|i| format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000)).collect();
+        let wrong: Vec<String> =
+            (0..20).map(|i| format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000)).collect();
         let to = email("a@x.com");
         let guesses = wrong.iter().map(|w| verify(&app, "v1", &to, w));
         let results = futures::future::join_all(guesses).await;
