@@ -28,6 +28,8 @@ pub const MANAGEMENT_API_SCOPE_DESCRIPTION: &str = "Default scope for Management
 /// Logto generates this role's id; a fixed one makes concurrent seeding agree.
 pub const ADMIN_ROLE_ID: &str = "management-api-access";
 pub const ADMIN_ROLE_NAME: &str = "Logto Management API access";
+/// Logto's built-in SPA for previewing the sign-in experience.
+pub const DEMO_APP_ID: &str = "demo-app";
 pub const ADMIN_ROLE_DESCRIPTION: &str = "This default role grants access to the Logto management API.";
 /// Logto's internal admin role (`defaultManagementApi.role`): what `isAdmin` on an M2M
 /// application toggles. Never listed by the Management API.
@@ -164,7 +166,25 @@ pub async fn seed(app: &App) -> Result<(), BootstrapError> {
         );
         already_there(role::insert(store, &admin, std::slice::from_ref(&all)).await)?;
     }
-    ensure_internal_admin_role(app, &all).await
+    ensure_internal_admin_role(app, &all).await?;
+    seed_demo_app(app).await
+}
+
+/// Logto's built-in SPA `demo-app` ("Live Preview"), redirect and post-logout URI
+/// `<endpoint>/demo-app`. Logto builds it in code and never lists it among the tenant's
+/// applications; here it is a stored record without a list entry or count, so
+/// `GET /api/applications` and `Total-Number` stay as in Logto while `/oidc/auth` finds it.
+pub async fn seed_demo_app(app: &App) -> Result<(), BootstrapError> {
+    let mut record = ApplicationRecord::new(DEMO_APP_ID.to_owned(), "Live Preview".to_owned(), ApplicationType::Spa, 0);
+    record.app.description = Some("Preview for Sign-in Experience.".to_owned());
+    let uri = format!("{}/demo-app", app.config.endpoint);
+    record.app.oidc_client_metadata.redirect_uris = vec![uri.clone()];
+    record.app.oidc_client_metadata.post_logout_redirect_uris = vec![uri];
+    let value = serde_json::to_vec(&record).map_err(|e| Internal::Bug(format!("demo app: {e}")))?;
+    match app.store.put(&keys::application(DEMO_APP_ID), value, PutOptions::IF_ABSENT).await {
+        Ok(_) | Err(crate::store::StoreError::Conflict { .. }) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Logto's `#internal:admin` role granting the Management API's `all` scope (idempotent;

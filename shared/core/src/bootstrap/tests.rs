@@ -101,3 +101,20 @@ async fn the_cli_can_mint_admin_apps() {
     assert_eq!(admin_scopes(&t, &b.client_id).await, ["all"]);
     assert_eq!(check(&t, &a.client_secret, &a.client_id).await, SecretCheck::Valid);
 }
+
+#[tokio::test]
+async fn the_demo_app_is_seeded_as_logto_builds_it_and_never_listed() {
+    let t = TestApp::new(true);
+    run(&t.app, None).await.unwrap();
+    let demo = application::find(t.store.as_ref(), DEMO_APP_ID).await.unwrap().unwrap().value.app;
+    assert_eq!((demo.name.as_str(), demo.app_type), ("Live Preview", ApplicationType::Spa));
+    assert_eq!(demo.description.as_deref(), Some("Preview for Sign-in Experience."));
+    let uri = format!("{}/demo-app", t.app.config.endpoint);
+    assert_eq!(demo.oidc_client_metadata.redirect_uris, std::slice::from_ref(&uri));
+    assert_eq!(demo.oidc_client_metadata.post_logout_redirect_uris, [uri]);
+    assert!(!demo.is_third_party);
+    // Only the admin app is counted and listed, as Logto's applications table holds no demo-app.
+    assert_eq!(application::count(t.store.as_ref()).await.unwrap(), 1);
+    let listed = application::list(t.store.as_ref(), None).await.unwrap();
+    assert!(listed.iter().all(|a| a.app.id != DEMO_APP_ID));
+}

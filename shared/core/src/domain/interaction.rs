@@ -87,6 +87,25 @@ pub struct Prompt {
     pub name: PromptName,
     /// node-oidc-provider's reasons (`no_session`, `login_prompt`, `max_age`, `op_scopes_missing`, ...).
     pub reasons: Vec<String>,
+    /// What consent would have to grant (node-oidc-provider's `prompt.details`).
+    #[serde(default, skip_serializing_if = "PromptDetails::is_empty")]
+    pub details: PromptDetails,
+}
+
+/// The scopes a consent prompt is about.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PromptDetails {
+    #[serde(default, skip_serializing_if = "Vec::is_empty", rename = "missingOIDCScope")]
+    pub missing_oidc_scope: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub missing_resource_scopes: BTreeMap<String, Vec<String>>,
+}
+
+impl PromptDetails {
+    pub fn is_empty(&self) -> bool {
+        self.missing_oidc_scope.is_empty() && self.missing_resource_scopes.is_empty()
+    }
 }
 
 /// The OP session the interaction continues (absent when nobody is signed in).
@@ -135,6 +154,9 @@ pub struct Interaction {
     pub prompt: Prompt,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<SessionRef>,
+    /// The grant the session already holds for this client, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<InteractionResult>,
     /// Owned by the experience group (Logto's `InteractionStorage`); opaque here.
@@ -153,6 +175,7 @@ impl Interaction {
             params,
             prompt,
             session,
+            grant_id: None,
             result: None,
             experience: None,
             created_at: now,
@@ -324,7 +347,8 @@ mod tests {
     #[tokio::test]
     async fn the_cookie_finds_the_interaction_and_finish_login_records_the_account() {
         let app = testing::app();
-        let prompt = Prompt { name: PromptName::Login, reasons: vec!["no_session".into()] };
+        let prompt =
+            Prompt { name: PromptName::Login, reasons: vec!["no_session".into()], details: Default::default() };
         let a = Interaction::new(&app, params(), prompt.clone(), None);
         let b = Interaction::new(&app, AuthorizationParams { client_id: "web".into(), ..params() }, prompt, None);
         insert(&app, &a).await.unwrap();
@@ -348,7 +372,12 @@ mod tests {
     #[tokio::test]
     async fn missing_tampered_unknown_and_expired_interactions_are_not_found() {
         let app = testing::app();
-        let interaction = Interaction::new(&app, params(), Prompt { name: PromptName::Login, reasons: vec![] }, None);
+        let interaction = Interaction::new(
+            &app,
+            params(),
+            Prompt { name: PromptName::Login, reasons: vec![], details: Default::default() },
+            None,
+        );
         insert(&app, &interaction).await.unwrap();
         let map = serde_json::json!({ LEGACY: interaction.uid }).to_string();
         let good = request_with_cookie(&app, &map, "").await;

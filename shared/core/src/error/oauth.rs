@@ -20,6 +20,15 @@ pub enum OAuthErrorCode {
     InsufficientScope,
     ServerError,
     TemporarilyUnavailable,
+    // The authorization endpoint's (node-oidc-provider's names).
+    InvalidRedirectUri,
+    UnsupportedResponseType,
+    UnsupportedResponseMode,
+    LoginRequired,
+    ConsentRequired,
+    InteractionRequired,
+    RequestNotSupported,
+    RequestUriNotSupported,
 }
 
 impl OAuthErrorCode {
@@ -38,6 +47,14 @@ impl OAuthErrorCode {
             Self::InsufficientScope => "insufficient_scope",
             Self::ServerError => "server_error",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::InvalidRedirectUri => "invalid_redirect_uri",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::UnsupportedResponseMode => "unsupported_response_mode",
+            Self::LoginRequired => "login_required",
+            Self::ConsentRequired => "consent_required",
+            Self::InteractionRequired => "interaction_required",
+            Self::RequestNotSupported => "request_not_supported",
+            Self::RequestUriNotSupported => "request_uri_not_supported",
         }
     }
 
@@ -52,7 +69,7 @@ impl OAuthErrorCode {
     }
 
     /// Logto's English phrase for `oidc.<error>` (`packages/phrases/src/locales/en/errors/oidc.ts`).
-    fn message(self) -> &'static str {
+    pub fn message(self) -> &'static str {
         match self {
             Self::InvalidRequest => "Request is invalid.",
             Self::InvalidClient => "Client authentication failed.",
@@ -67,6 +84,15 @@ impl OAuthErrorCode {
             Self::InsufficientScope => "Insufficient scope for access token.",
             Self::ServerError => "An OIDC error occurred: server_error.",
             Self::TemporarilyUnavailable => "An OIDC error occurred: temporarily_unavailable.",
+            Self::InvalidRedirectUri => "`redirect_uri` did not match any of the client's registered `redirect_uris`.",
+            Self::UnsupportedResponseType => "Unsupported `response_type` requested.",
+            Self::UnsupportedResponseMode => "Unsupported `response_mode` requested.",
+            // Logto's `oidc.provider_error_fallback` with the code.
+            Self::LoginRequired => "An OIDC error occurred: oidc.login_required.",
+            Self::ConsentRequired => "An OIDC error occurred: oidc.consent_required.",
+            Self::InteractionRequired => "An OIDC error occurred: oidc.interaction_required.",
+            Self::RequestNotSupported => "An OIDC error occurred: oidc.request_not_supported.",
+            Self::RequestUriNotSupported => "An OIDC error occurred: oidc.request_uri_not_supported.",
         }
     }
 }

@@ -40,6 +40,8 @@ pub const GRANT_TYPES_SUPPORTED: &[&str] = &["client_credentials"];
 pub fn document(config: &Config, alg: Alg) -> serde_json::Value {
     let issuer = config.issuer();
     json!({
+        "authorization_endpoint": format!("{issuer}/auth"),
+        "authorization_response_iss_parameter_supported": true,
         "claim_types_supported": ["normal"],
         "claims_parameter_supported": false,
         "claims_supported": [
@@ -104,6 +106,8 @@ mod tests {
         assert_eq!(doc["issuer"], base);
         assert_eq!(doc["jwks_uri"], format!("{base}/jwks"));
         assert_eq!(doc["token_endpoint"], format!("{base}/token"));
+        assert_eq!(doc["authorization_endpoint"], format!("{base}/auth"));
+        assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
         assert_eq!(doc["introspection_endpoint"], format!("{base}/token/introspection"));
         assert_eq!(doc["revocation_endpoint"], format!("{base}/token/revocation"));
         assert_eq!(doc["grant_types_supported"], serde_json::json!(["client_credentials"]));
@@ -112,9 +116,7 @@ mod tests {
             doc["token_endpoint_auth_methods_supported"],
             serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
         );
-        for absent in
-            ["authorization_endpoint", "userinfo_endpoint", "end_session_endpoint", "device_authorization_endpoint"]
-        {
+        for absent in ["userinfo_endpoint", "end_session_endpoint", "device_authorization_endpoint"] {
             assert!(doc.get(absent).is_none(), "{absent} does not answer yet");
         }
         assert_eq!(discovery(&app, "/oidc/.well-known/oauth-authorization-server").await, doc);

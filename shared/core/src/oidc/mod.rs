@@ -4,7 +4,9 @@
 //! and revocation. Every other path — and a known path with the wrong method — is Logto's
 //! 404 `invalid_request` "unrecognized route or not allowed method (GET on /x)".
 
+pub mod auth;
 pub mod client_auth;
+mod consent;
 mod cors;
 pub mod discovery;
 mod jwks;
@@ -25,6 +27,9 @@ enum Route {
     Token,
     Introspection,
     Revocation,
+    Authorization,
+    Resume,
+    Consent,
 }
 
 const TABLE: &[(&str, Route)] = &[
@@ -34,6 +39,9 @@ const TABLE: &[(&str, Route)] = &[
     ("/oidc/token", Route::Token),
     ("/oidc/token/introspection", Route::Introspection),
     ("/oidc/token/revocation", Route::Revocation),
+    ("/oidc/auth", Route::Authorization),
+    ("/oidc/auth/{uid}", Route::Resume),
+    ("/consent", Route::Consent),
 ];
 
 fn routes() -> Option<&'static Routes<Route>> {
@@ -42,17 +50,20 @@ fn routes() -> Option<&'static Routes<Route>> {
 }
 
 impl Route {
-    fn cors(self) -> cors::Policy {
+    fn cors(self) -> Option<cors::Policy> {
         match self {
-            Route::Discovery | Route::Jwks => cors::Policy::Open,
-            Route::Token | Route::Introspection | Route::Revocation => cors::Policy::Client,
+            Route::Discovery | Route::Jwks => Some(cors::Policy::Open),
+            Route::Token | Route::Introspection | Route::Revocation => Some(cors::Policy::Client),
+            // Browser navigations, not fetches: no CORS.
+            Route::Authorization | Route::Resume | Route::Consent => None,
         }
     }
 }
 
 pub async fn handle(app: &App, req: Request) -> Response {
-    let route = routes().and_then(|r| r.lookup(req.uri().path())).map(|(route, _)| route);
-    if let Some(preflight) = route.and_then(|r| cors::preflight(&req, r.cors())) {
+    let matched = routes().and_then(|r| r.lookup(req.uri().path()));
+    let route = matched.as_ref().map(|(route, _)| *route);
+    if let Some(preflight) = route.and_then(Route::cors).and_then(|policy| cors::preflight(&req, policy)) {
         return preflight;
     }
     let result = match (route, req.method()) {
@@ -61,14 +72,20 @@ pub async fn handle(app: &App, req: Request) -> Response {
         (Some(Route::Token), &Method::POST) => token::post(app, &req).await,
         (Some(Route::Introspection), &Method::POST) => token::introspection::post(app, &req).await,
         (Some(Route::Revocation), &Method::POST) => token::revocation::post(app, &req).await,
+        (Some(Route::Authorization), &Method::GET | &Method::POST) => return auth::handle(app, &req).await,
+        (Some(Route::Resume), &Method::GET) => {
+            let uid = matched.as_ref().map(|(_, p)| p.get("uid").to_owned()).unwrap_or_default();
+            return auth::resume::get(app, &req, &uid).await;
+        }
+        (Some(Route::Consent), &Method::GET) => return consent::get(app, &req).await,
         _ => return unrecognized_route(&req).render(),
     };
     let decorate = !matches!(&result, Err(e) if cors::is_denied(e));
     let mut response = result.unwrap_or_else(|e| e.render());
-    if let Some(route) = route
+    if let Some(policy) = route.and_then(Route::cors)
         && decorate
     {
-        cors::decorate(&req, &mut response, route.cors());
+        cors::decorate(&req, &mut response, policy);
     }
     response
 }

@@ -1,0 +1,106 @@
+//! OP sessions (node-oidc-provider's `Session`): who is signed in to this browser, since when
+//! and how, and which grant each client holds. The signed `_session` cookie names the record
+//! `session/<uid>`; it lives for Logto's default 14 days.
+//!
+//! A login always writes a new uid (node-oidc-provider's `resetIdentifier`), so a session id
+//! planted before sign-in is worthless afterwards. Every write after the first is `IfVersion`.
+
+use std::collections::BTreeMap;
+
+use http::{HeaderMap, HeaderValue};
+use serde::{Deserialize, Serialize};
+
+use super::cookie_keys::CookieKey;
+use super::cookies;
+use super::table;
+use crate::App;
+use crate::error::Internal;
+use crate::ports::Millis;
+use crate::store::{Condition, PutOptions, Version, WriteOp, keys};
+
+/// Logto's default session TTL (`oidc.session.ttl`): 14 days.
+pub const TTL_MS: Millis = 14 * 24 * 3600 * 1000;
+
+/// The signed cookie holding the session uid.
+pub const COOKIE: &str = "_session";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionRecord {
+    pub uid: String,
+    pub account_id: String,
+    /// When the user last authenticated (seconds since the epoch: `auth_time`).
+    pub login_ts: i64,
+    #[serde(default)]
+    pub amr: Vec<String>,
+    /// client id → grant id (node-oidc-provider's `session.authorizations`).
+    #[serde(default)]
+    pub grants: BTreeMap<String, String>,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+}
+
+impl SessionRecord {
+    /// A fresh session for a login that just happened.
+    pub fn new(app: &App, account_id: &str, login_ts: i64, amr: Vec<String>) -> Self {
+        let now = app.clock.now_ms();
+        Self {
+            uid: app.rng.id(21),
+            account_id: account_id.to_owned(),
+            login_ts,
+            amr,
+            grants: BTreeMap::new(),
+            created_at: now,
+            expires_at: now.saturating_add(TTL_MS),
+        }
+    }
+
+    /// Whether the last authentication is older than `max_age` seconds (`session.past`).
+    pub fn older_than(&self, max_age: u64, now_secs: i64) -> bool {
+        let max_age = i64::try_from(max_age).unwrap_or(i64::MAX);
+        now_secs.saturating_sub(self.login_ts) > max_age
+    }
+
+    /// The write of this session (created when `version` is `None`).
+    pub fn write_op(&self, version: Option<Version>) -> Result<WriteOp, Internal> {
+        let condition = version.map_or(Condition::IfAbsent, Condition::IfVersion);
+        Ok(WriteOp::Put {
+            key: keys::session(&self.uid),
+            value: table::encode(self)?,
+            options: PutOptions { expires_at: Some(self.expires_at), condition },
+        })
+    }
+}
+
+/// The live session `uid`.
+pub async fn find(app: &App, uid: &str) -> Result<Option<(SessionRecord, Version)>, Internal> {
+    Ok(table::read::<SessionRecord>(app.store.as_ref(), &keys::session(uid)).await?.map(|v| (v.value, v.version)))
+}
+
+/// The uid the request's (verified) `_session` cookie names.
+pub fn cookie_uid(headers: &HeaderMap, keys: &[CookieKey]) -> Option<String> {
+    cookies::read(headers, COOKIE, keys).filter(|uid| !uid.is_empty())
+}
+
+/// The session of this browser, if its cookie verifies and the record is live.
+pub async fn from_headers(
+    app: &App,
+    headers: &HeaderMap,
+    keys: &[CookieKey],
+) -> Result<Option<(SessionRecord, Version)>, Internal> {
+    match cookie_uid(headers, keys) {
+        Some(uid) => find(app, &uid).await,
+        None => Ok(None),
+    }
+}
+
+/// `Set-Cookie` values for `session`.
+pub fn cookie(app: &App, session: &SessionRecord, keys: &[CookieKey]) -> Option<[HeaderValue; 2]> {
+    let seconds = (session.expires_at - app.clock.now_ms()).max(0) / 1000;
+    cookies::signed(COOKIE, &session.uid, keys, cookies::Lifetime::Seconds(seconds), cookies::secure(&app.config))
+}
+
+/// Remove session `uid`.
+pub async fn delete(app: &App, uid: &str) -> Result<(), Internal> {
+    Ok(app.store.delete(&keys::session(uid)).await?)
+}
