@@ -17,19 +17,23 @@ pub mod cookie_keys;
 pub mod cookies;
 pub mod grant;
 pub mod interaction;
+pub mod message_rate;
 pub mod password;
+pub mod password_policy;
 pub mod resource;
 pub mod role;
 pub mod role_application;
 pub mod role_scope;
 pub mod role_user;
 pub mod scope;
+pub mod sentinel;
 pub mod session;
 pub mod sign_in_experience;
 pub mod signing_keys;
 mod table;
 pub mod token_hash;
 pub mod user;
+pub mod verification_code;
 
 pub use table::{Versioned, Window};
 
@@ -78,5 +82,55 @@ pub(crate) mod testing {
         fn capabilities(&self) -> Capabilities {
             Capabilities { max_batch: self.1, ..self.0.capabilities() }
         }
+    }
+
+    /// The memory store, yielding to the executor before every operation, so that concurrent
+    /// futures on one thread really interleave between a read and the write that follows it.
+    pub struct Yielding(pub MemoryStore);
+
+    #[async_trait::async_trait]
+    impl Store for Yielding {
+        async fn get(&self, key: &Key) -> Result<Option<Record>, StoreError> {
+            tokio::task::yield_now().await;
+            self.0.get(key).await
+        }
+        async fn put(&self, key: &Key, value: Vec<u8>, options: PutOptions) -> Result<Version, StoreError> {
+            tokio::task::yield_now().await;
+            self.0.put(key, value, options).await
+        }
+        async fn delete(&self, key: &Key) -> Result<(), StoreError> {
+            tokio::task::yield_now().await;
+            self.0.delete(key).await
+        }
+        async fn consume(&self, key: &Key) -> Result<Consumed, StoreError> {
+            tokio::task::yield_now().await;
+            self.0.consume(key).await
+        }
+        async fn list(&self, prefix: &Key, cursor: Option<&str>, limit: usize) -> Result<Page, StoreError> {
+            tokio::task::yield_now().await;
+            self.0.list(prefix, cursor, limit).await
+        }
+        async fn commit(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+            tokio::task::yield_now().await;
+            self.0.commit(ops).await
+        }
+        fn capabilities(&self) -> Capabilities {
+            self.0.capabilities()
+        }
+    }
+
+    /// An app over the yielding store (fixed clock at `crate::testing::T0`).
+    #[cfg(feature = "ring")]
+    pub fn yielding_app() -> crate::App {
+        let clock = Arc::new(FixedClock::new(crate::testing::T0));
+        let store = Arc::new(Yielding(MemoryStore::new(clock.clone())));
+        crate::App::new(
+            crate::Config::new(crate::testing::ENDPOINT),
+            store,
+            clock,
+            Arc::new(crate::ports::SeededRng::new(7)),
+            Arc::new(crate::ports::RingCrypto::new()),
+        )
+        .unwrap_or_else(|e| panic!("test app: {e}"))
     }
 }

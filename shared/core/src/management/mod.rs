@@ -13,6 +13,7 @@ pub mod resources;
 pub mod roles;
 pub mod search;
 pub mod validate;
+pub mod well_known;
 
 use std::sync::OnceLock;
 
@@ -110,6 +111,10 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
     // `GET /api/status` is Logto's anonymous health check: 204, no body.
     if req.uri().path() == "/api/status" && req.method() == Method::GET {
         return no_content();
+    }
+    // The sign-in experience a sign-in page renders from is public too.
+    if let Some(response) = well_known::serve(app, req).await {
+        return response;
     }
     // Logto authenticates every other `/api` request before routing, so unknown paths are 401 too.
     let caller = guard::authenticate(app, req).await?;

@@ -355,6 +355,33 @@ pub fn connector_by_target(target: &str, platform: &str) -> Key {
     Key::new(["idx", "connector_target", target, platform])
 }
 
+// ---- experience: sentinel, verification codes, message rate limits ---------------------------
+
+/// A sentinel pool's failures (one record each, expiring when they stop counting) for one
+/// hashed identifier.
+pub fn sentinel_failures(pool: &str, target_hash: &str) -> Key {
+    Key::new(["sentinel", pool, target_hash])
+}
+
+pub fn sentinel_failure(pool: &str, target_hash: &str, id: &str) -> Key {
+    Key::new(["sentinel", pool, target_hash, id])
+}
+
+/// An active lockout of a sentinel pool (expires when the block ends).
+pub fn sentinel_block(pool: &str, target_hash: &str) -> Key {
+    Key::new(["sentinel_block", pool, target_hash])
+}
+
+/// A sent verification code, by the id of the verification record it belongs to.
+pub fn verification_code(verification_id: &str) -> Key {
+    Key::new(["verification_code", verification_id])
+}
+
+/// Recent sends of one message-rate scope (`recipient`, `interaction`) for one hashed target.
+pub fn message_rate(scope: &str, target_hash: &str) -> Key {
+    Key::new(["message_rate", scope, target_hash])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -99,7 +99,8 @@ function describe(error) {
   const { code, body } = error;
   if (code === 'password.rejected' && Array.isArray(body.data)) {
     const reasons = body.data
-      .map((issue) => PASSWORD_RULES[String(issue.code).replace(/^password_rejected\./, '')]?.(issue.interpolation || {}))
+      .map((issue) => String(issue?.code).replace(/^password_rejected\./, ''))
+      .map((rule, i) => Object.hasOwn(PASSWORD_RULES, rule) && PASSWORD_RULES[rule](body.data[i].interpolation || {}))
       .filter(Boolean);
     if (reasons.length) return `Please choose another password. ${reasons.join(' ')}`;
   }
@@ -111,7 +112,8 @@ function describe(error) {
     const missing = body.data.missingProfile.map((m) => names[m] || m).join(' and ');
     return `Your account needs ${missing} before you can sign in here.`;
   }
-  return MESSAGES[code] || body.message || 'Something went wrong. Please try again.';
+  if (Object.hasOwn(MESSAGES, code)) return MESSAGES[code];
+  return typeof body.message === 'string' && body.message ? body.message : 'Something went wrong. Please try again.';
 }
 
 // ---- Experience API ------------------------------------------------------------------------
@@ -237,7 +239,7 @@ onSubmit($('sign-in-form'), 'sign-in-error', async () => {
     password,
   });
   await identify(verificationId);
-  await submitAndGo();
+  await submitOrComplete('SignIn');
 });
 
 // ---- register ------------------------------------------------------------------------------
@@ -304,7 +306,7 @@ async function finishRegistration(password) {
     }
     registration.identified = true;
   }
-  await submitAndGo();
+  await submitOrComplete('Register');
 }
 
 // ---- forgot password -----------------------------------------------------------------------
@@ -335,14 +337,15 @@ onSubmit($('forgot-code-form'), 'forgot-code-error', async () => {
 // "Send a new code": same event and address as the first send; the new record replaces the old.
 for (const button of document.querySelectorAll('[data-resend]')) {
   button.addEventListener('click', async () => {
-    const isRegister = button.dataset.resend === 'register';
-    const state = isRegister ? registration : reset;
-    const errorBox = $(isRegister ? 'register-code-error' : 'forgot-code-error');
+    const flow = button.dataset.resend;
+    const state = { register: registration, forgot: reset, continue: completion }[flow];
+    const event = { register: 'Register', forgot: 'ForgotPassword', continue: completion.event }[flow];
+    const errorBox = $(`${flow}-code-error`);
     errorBox.textContent = '';
     $('notice').textContent = '';
     button.disabled = true;
     try {
-      ({ verificationId: state.codeId } = await sendCode(state.email, isRegister ? 'Register' : 'ForgotPassword'));
+      ({ verificationId: state.codeId } = await sendCode(state.email, event));
       $('notice').textContent = 'We sent a new code.';
     } catch (error) {
       fail(errorBox, describe(error));
@@ -351,6 +354,48 @@ for (const button of document.querySelectorAll('[data-resend]')) {
     }
   });
 }
+
+// ---- complete the account (422 user.missing_profile at submit) ------------------------------
+
+// What this page can collect; anything else (a phone, custom fields) is explained instead.
+const COLLECTABLE = { username: 'username', password: 'password', email: 'email', emailOrPhone: 'email' };
+const completion = { event: 'SignIn', missing: [], email: '', codeId: null, staged: new Set() };
+
+async function submitOrComplete(event) {
+  try {
+    await submitAndGo();
+  } catch (error) {
+    const missing = error.code === 'user.missing_profile' ? error.body.data?.missingProfile : null;
+    if (!Array.isArray(missing) || !missing.length || !missing.every((m) => Object.hasOwn(COLLECTABLE, m))) throw error;
+    Object.assign(completion, { event, missing: missing.map((m) => COLLECTABLE[m]), email: '', codeId: null, staged: new Set() });
+    for (const field of document.querySelectorAll('#continue-form [data-missing]'))
+      field.hidden = !completion.missing.includes(field.dataset.missing);
+    show('continue', true);
+  }
+}
+
+onSubmit($('continue-form'), 'continue-error', async () => {
+  for (const type of ['username', 'password']) {
+    if (!completion.missing.includes(type) || completion.staged.has(type)) continue;
+    const value = $(`continue-${type}`).value;
+    await api('POST', '/profile', { type, value: type === 'username' ? value.trim() : value });
+    completion.staged.add(type);
+  }
+  if (completion.missing.includes('email')) {
+    completion.email = $('continue-email').value.trim();
+    ({ verificationId: completion.codeId } = await sendCode(completion.email, completion.event));
+    $('continue-code-sent').textContent = `We sent a code to ${completion.email}. Enter it below.`;
+    showStep('continue-form', 'continue-code-form', 'continue-code');
+    return;
+  }
+  await submitAndGo();
+});
+
+onSubmit($('continue-code-form'), 'continue-code-error', async () => {
+  await verifyCode(completion.email, completion.codeId, $('continue-code').value.trim());
+  await api('POST', '/profile', { type: 'email', verificationId: completion.codeId });
+  await submitAndGo();
+});
 
 function showStep(fromId, toId, focusId) {
   $(fromId).hidden = true;
@@ -368,7 +413,7 @@ const SCREENS = {
   '/forgot-password': 'forgot-password',
   '/reset-password': 'forgot-password',
 };
-const TITLES = { 'sign-in': 'Sign in', register: 'Create account', 'forgot-password': 'Reset password' };
+const TITLES = { 'sign-in': 'Sign in', register: 'Create account', 'forgot-password': 'Reset password', continue: 'Complete your account' };
 
 function screenFor(pathname) {
   let screen = SCREENS[pathname.replace(/\/$/, '')] || 'sign-in';
@@ -384,6 +429,8 @@ function show(screen, focus) {
   $('register-code-form').hidden = true;
   $('forgot-form').hidden = false;
   $('forgot-code-form').hidden = true;
+  $('continue-form').hidden = false;
+  $('continue-code-form').hidden = true;
   document.title = TITLES[screen];
   if (focus) $(screen).querySelector('h1').focus();
 }

@@ -1,130 +1,27 @@
-// The sign-in page in a real browser: Debian's headless Chromium driven by playwright-core
-// against the real `edgeid-local` binary. Run by `.ci/run` (browser tier):
+// The sign-in page in a real browser (Debian's headless Chromium, playwright-core) against the
+// real `edgeid-local`: it loads under its CSP, is usable by keyboard and screen reader, and fits
+// a 320 px screen. Run by `.ci/run` (browser tier):
 //
-//   source .ci/tools.sh && cargo build -p edgeid-local && node --test tests/browser/
-//
-// EDGEID_LOCAL_BIN overrides the binary (default: $CARGO_TARGET_DIR or ./target, /debug/);
-// CHROMIUM the browser (default /usr/bin/chromium); EDGEID_SCREENSHOTS=<dir> saves a PNG of
-// each screen there.
+//   source .ci/tools.sh && cargo build -p edgeid-local && node --test 'tests/browser/*.test.mjs'
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { createRequire } from 'node:module';
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 
-// npm packages live in the CI cache (.ci/tools.sh exports NODE_PATH); resolve them there.
-const require = createRequire(import.meta.url);
-const playwright = await import(pathToFileURL(require.resolve('playwright-core')).href);
-const { chromium } = playwright.default ?? playwright;
+import { start, openPage, snap, ready } from './harness.mjs';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const binary =
-  process.env.EDGEID_LOCAL_BIN ??
-  path.join(process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, 'target'), 'debug', 'edgeid-local');
-const browserPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const screenshots = process.env.EDGEID_SCREENSHOTS;
-
-let server;
-let serverLog = '';
+let env;
 let endpoint;
-let browser;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer() {
-  assert.ok(existsSync(binary), `edgeid-local binary not found at ${binary}: run \`cargo build -p edgeid-local\` first`);
-  const port = await freePort();
-  endpoint = `http://127.0.0.1:${port}`;
-  server = spawn(binary, [], {
-    env: {
-      ...process.env,
-      EDGEID_STORE: 'memory',
-      EDGEID_HOST: '127.0.0.1',
-      EDGEID_PORT: String(port),
-      EDGEID_ENDPOINT: endpoint,
-      // Logto's test mode: `development-user-id` makes a loopback request an admin.
-      EDGEID_DEV_ADMIN: '1',
-      RUST_LOG: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stderr.on('data', (chunk) => {
-    serverLog += chunk;
-  });
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`edgeid-local did not start in 20 s:\n${serverLog}`)), 20_000);
-    let out = '';
-    server.stdout.on('data', (chunk) => {
-      out += chunk;
-      if (out.includes('edgeid-local listening on ')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    server.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`edgeid-local exited with ${code} during start-up:\n${serverLog}`));
-    });
-  });
-}
 
 before(async () => {
-  await startServer();
-  if (screenshots) mkdirSync(screenshots, { recursive: true });
-  // launch() starts the browser on a fresh temporary profile (user-data-dir) and deletes it on close.
-  browser = await chromium.launch({
-    executablePath: browserPath,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  env = await start();
+  endpoint = env.endpoint;
 });
 
 after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
+  await env?.stop();
 });
 
-// A fresh browser context (no cookies) with a page that records CSP violations and errors.
-async function openPage({ width = 1024, height = 800 } = {}) {
-  const context = await browser.newContext({ viewport: { width, height } });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text());
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  return { context, page, problems };
-}
-
-async function snap(page, name) {
-  if (screenshots) await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
-}
-
-const ready = (page) => page.waitForSelector('body[data-ready="true"]');
-
 test('the page and its assets load under the strict CSP with no errors', async () => {
-  const { context, page, problems } = await openPage();
+  const { context, page, problems } = await openPage(env.browser);
   const response = await page.goto(`${endpoint}/sign-in`);
   assert.equal(response.status(), 200);
   const csp = response.headers()['content-security-policy'];
@@ -138,7 +35,7 @@ test('the page and its assets load under the strict CSP with no errors', async (
 });
 
 test('every field has a label, every form a live error region, and the keyboard reaches everything', async () => {
-  const { context, page, problems } = await openPage();
+  const { context, page, problems } = await openPage(env.browser);
   for (const [screen, heading] of [
     ['sign-in', 'Sign in'],
     ['register', 'Create your account'],
@@ -192,7 +89,7 @@ test('every field has a label, every form a live error region, and the keyboard 
 });
 
 test('at 320 px wide nothing scrolls sideways', async () => {
-  const { context, page, problems } = await openPage({ width: 320, height: 640 });
+  const { context, page, problems } = await openPage(env.browser, { width: 320, height: 640 });
   for (const screen of ['sign-in', 'register', 'forgot-password']) {
     await page.goto(`${endpoint}/${screen}`);
     await ready(page);
@@ -209,7 +106,7 @@ test('at 320 px wide nothing scrolls sideways', async () => {
 });
 
 test('links switch screens in place, keep the query and move focus to the new heading', async () => {
-  const { context, page } = await openPage();
+  const { context, page } = await openPage(env.browser);
   await page.goto(`${endpoint}/sign-in?app_id=demo-app`);
   await ready(page);
   await page.getByRole('link', { name: 'Create one' }).click();
