@@ -135,7 +135,7 @@ pub async fn update(store: &dyn Store, current: &Versioned<RoleRecord>, next: &R
     store.commit(ops).await.map_err(|e| WriteError::from_store(e, &key))
 }
 
-/// Delete the role, its application assignments and its scope grants (one commit when the
+/// Delete the role, its application and user assignments and its scope grants (one commit when the
 /// store's batch allows; otherwise apps lose the role first, then grants go, then the role).
 pub async fn delete(store: &dyn Store, current: &Versioned<RoleRecord>) -> Result<(), WriteError> {
     let record = &current.value;
@@ -155,6 +155,17 @@ pub async fn delete(store: &dyn Store, current: &Versioned<RoleRecord>) -> Resul
             group.extend(application::update_ops(&app, &next)?);
         }
         groups.push(group);
+    }
+    // Users lose the role too (their records and the `role_user` relations, per user).
+    for user_id in super::role_user::list_user_ids(store, id).await? {
+        match super::user::find(store, &user_id).await? {
+            Some(user) => {
+                let mut next = user.value.clone();
+                next.role_ids.retain(|r| r != id);
+                groups.push(super::user::update_ops(&user, &next)?);
+            }
+            None => groups.push(vec![table::delete(keys::role_user(id, &user_id))]),
+        }
     }
     for relation in table::list_keys(store, &keys::role_scopes(id)).await? {
         let scope_id = relation.last_segment();

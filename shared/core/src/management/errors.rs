@@ -230,3 +230,86 @@ pub fn role_application_exists(application_id: &str) -> ApiError {
         format!("The application id {application_id} is already been added to this role"),
     )
 }
+
+// ---- users ---------------------------------------------------------------------------------
+
+pub fn username_already_in_use() -> ApiError {
+    ApiError::new(UNPROCESSABLE, "user.username_already_in_use", "This username is already in use.")
+}
+
+pub fn email_already_in_use() -> ApiError {
+    ApiError::new(UNPROCESSABLE, "user.email_already_in_use", "This email is associated with an existing account.")
+}
+
+pub fn phone_already_in_use() -> ApiError {
+    ApiError::new(
+        UNPROCESSABLE,
+        "user.phone_already_in_use",
+        "This phone number is associated with an existing account.",
+    )
+}
+
+pub fn identity_already_in_use() -> ApiError {
+    ApiError::new(
+        UNPROCESSABLE,
+        "user.identity_already_in_use",
+        "The social account has been associated with an existing account.",
+    )
+}
+
+pub fn identity_not_exist() -> ApiError {
+    ApiError::new(NOT_FOUND, "user.identity_not_exist", "The social account has not been registered yet.")
+}
+
+pub fn password_and_digest() -> ApiError {
+    ApiError::new(
+        BAD_REQUEST,
+        "user.password_and_digest",
+        "You cannot set both plain text password and password digest.",
+    )
+}
+
+pub fn password_algorithm_required() -> ApiError {
+    ApiError::new(BAD_REQUEST, "user.password_algorithm_required", "Password algorithm is required.")
+}
+
+pub fn invalid_legacy_password_format() -> ApiError {
+    ApiError::new(BAD_REQUEST, "password.invalid_legacy_password_format", "Invalid legacy password format.")
+}
+
+pub fn unsupported_legacy_hash_algorithm(algorithm: &str) -> ApiError {
+    ApiError::new(
+        BAD_REQUEST,
+        "password.unsupported_legacy_hash_algorithm",
+        format!("Unsupported legacy hash algorithm: {algorithm}."),
+    )
+}
+
+pub fn cannot_delete_self() -> ApiError {
+    ApiError::new(BAD_REQUEST, "user.cannot_delete_self", "You cannot delete yourself.")
+}
+
+/// 422 `session.invalid_credentials` (wrong password, or no password).
+pub fn invalid_credentials() -> ApiError {
+    ApiError::new(
+        UNPROCESSABLE,
+        "session.invalid_credentials",
+        "Incorrect account or password. Please check your input.",
+    )
+}
+
+pub fn invalid_role_type() -> ApiError {
+    ApiError::new(
+        UNPROCESSABLE,
+        "user.invalid_role_type",
+        "Invalid role type, can not assign machine-to-machine role to user.",
+    )
+}
+
+pub fn role_user_exists(user_id: &str) -> ApiError {
+    ApiError::new(
+        UNPROCESSABLE,
+        "role.user_exists",
+        format!("The user id {user_id} is already been added to this role"),
+    )
+}

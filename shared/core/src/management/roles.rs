@@ -2,6 +2,7 @@
 
 pub mod applications;
 pub mod scopes;
+pub mod users;
 
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -56,8 +57,7 @@ struct FeaturedApplication {
     app_type: ApplicationType,
 }
 
-/// A role list item (`RoleResponse`). Users are not served by this group yet, so the user
-/// counts are those of a tenant without users.
+/// A role list item (`RoleResponse`): up to three users and applications featured.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ListItem {
@@ -79,10 +79,15 @@ pub async fn list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     };
     let search = Search::parse(&ctx.query, &["id", "name", "description"])?;
     let store = ctx.store();
-    let exclude: Vec<String> = match ctx.query.first("excludeApplicationId") {
+    let mut exclude: Vec<String> = match ctx.query.first("excludeApplicationId") {
         Some(app_id) => app_repo::find(store, app_id).await?.map(|a| a.value.role_ids).unwrap_or_default(),
         None => Vec::new(),
     };
+    if let Some(user_id) = ctx.query.first("excludeUserId")
+        && let Some(user) = crate::domain::user::find(store, user_id).await?
+    {
+        exclude.extend(user.value.role_ids);
+    }
     let (roles, total) = if search.is_empty() && exclude.is_empty() {
         (repo::list(store, role_type, paging.window()).await?, repo::count(store, role_type).await?)
     } else {
@@ -111,10 +116,18 @@ pub async fn list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
                 featured.push(FeaturedApplication { id: app.id, name: app.name, app_type: app.app_type });
             }
         }
+        let user_ids = crate::domain::role_user::list_user_ids(store, &record.role.id).await?;
+        let mut featured_users = Vec::new();
+        for id in user_ids.iter().take(FEATURED) {
+            if let Some(user) = crate::domain::user::find(store, id).await? {
+                let user = user.value;
+                featured_users.push(serde_json::json!({"id": user.id, "avatar": user.avatar, "name": user.name}));
+            }
+        }
         Ok::<_, crate::error::Internal>(ListItem {
             role: record.role,
-            users_count: 0,
-            featured_users: Vec::new(),
+            users_count: user_ids.len() as u64,
+            featured_users,
             applications_count: app_ids.len() as u64,
             featured_applications: featured,
         })
