@@ -1,10 +1,18 @@
-// Turns bench/run.sh's result lines (one JSON object per timed wrk run) into the table:
-// endpoint, edgeid req/s, p99, non-2xx, peer req/s, p99, non-2xx, ratio, target.
+// Turns bench/run.sh's result lines (one JSON object per timed wrk run) into one table per
+// pipelining depth: endpoint, edgeid req/s, p99, non-2xx, peer req/s, p99, non-2xx, ratio,
+// CPU µs/request, target. With pipelining (depth > 1) wrk times whole batches and its
+// coordinated-omission correction assumes one request per connection, so latency columns are
+// left out of those tables: read latency from the depth-1 table.
 //
 //   node bench/report.mjs <results.jsonl>
 import { readFileSync } from 'node:fs';
 
-const rows = readFileSync(process.argv[2], 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const allRows = readFileSync(process.argv[2], 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l))
+  .map((r) => ({ pipeline: 1, ...r }));
+let rows = allRows;
 const endpoints = [
   ['discovery', 10],
   ['jwks', 10],
@@ -43,16 +51,26 @@ function summarise(server, endpoint) {
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const ms = (n) => `${n.toFixed(2)} ms`;
+const verdicts = [];
+const depths = [...new Set(allRows.map((r) => r.pipeline))];
+for (const depth of depths) {
+rows = allRows.filter((r) => r.pipeline === depth);
+const latency = depth === 1;
 const lines = [];
-lines.push('| endpoint | edgeid req/s | p99 | non-2xx | peer req/s | p99 | non-2xx | ratio | CPU µs/req edgeid / peer (ratio) | target |');
-lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+console.log(depth === 1 ? '### No pipelining (one request in flight per connection)' : `### HTTP/1.1 pipelining, depth ${depth} (both servers)`);
+console.log('');
+lines.push(latency
+  ? '| endpoint | edgeid req/s | p99 | non-2xx | peer req/s | p99 | non-2xx | ratio | CPU µs/req edgeid / peer (ratio) | target |'
+  : '| endpoint | edgeid req/s | non-2xx | peer req/s | non-2xx | ratio | CPU µs/req edgeid / peer (ratio) | target |');
+lines.push(latency ? '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|' : '|---|---:|---:|---:|---:|---:|---:|---|');
 const notes = [];
 let allMet = true;
 for (const [endpoint, target] of endpoints) {
   const ours = summarise('edgeid', endpoint);
   const peer = summarise('peer', endpoint);
   if (!ours || !peer) {
-    lines.push(`| ${endpoint} | ${ours ? fmt(ours.rps) : 'n/a'} | | | ${peer ? fmt(peer.rps) : 'n/a'} | | | | | ≥ ${target}× |`);
+    const gap = latency ? ' | |' : ' |';
+    lines.push(`| ${endpoint} | ${ours ? fmt(ours.rps) : 'n/a'} |${gap} | ${peer ? fmt(peer.rps) : 'n/a'} |${gap} | | | ≥ ${target}× |`);
     allMet = false;
     continue;
   }
@@ -66,18 +84,21 @@ for (const [endpoint, target] of endpoints) {
   let verdict = met ? 'met' : 'MISSED';
   if (!met && cpuRatio >= target) verdict += ` on req/s; met on CPU/req`;
   if (!met && loadBound) verdict += ' (load-bound)';
+  const p99 = (s) => (latency ? ` ${ms(s.p99)} |` : '');
   lines.push(
-    `| ${endpoint} | ${fmt(ours.rps)}${flag(ours)} | ${ms(ours.p99)} | ${ours.failures} | ${fmt(peer.rps)}${flag(peer)} | ${ms(peer.p99)} | ${peer.failures} | ${ratio.toFixed(1)}× | ${ours.cpuUsPerReq.toFixed(1)} / ${peer.cpuUsPerReq.toFixed(1)} (${cpuRatio.toFixed(1)}×) | ≥ ${target}× ${verdict} |`,
+    `| ${endpoint} | ${fmt(ours.rps)}${flag(ours)} |${p99(ours)} ${ours.failures} | ${fmt(peer.rps)}${flag(peer)} |${p99(peer)} ${peer.failures} | ${ratio.toFixed(1)}× | ${ours.cpuUsPerReq.toFixed(1)} / ${peer.cpuUsPerReq.toFixed(1)} (${cpuRatio.toFixed(1)}×) | ≥ ${target}× ${verdict} |`,
   );
   notes.push(
-    `${endpoint}: edgeid ${ours.runs} runs ${ours.spread} req/s, p50 ${ms(ours.p50)}, server CPU ${(100 * ours.serverCpu).toFixed(0)} % of its core, ${ours.cpuUsPerReq.toFixed(1)} µs CPU/req, wrk ${(100 * ours.wrkCpu).toFixed(0)} % of its core; ` +
-      `peer ${peer.runs} runs ${peer.spread} req/s, p50 ${ms(peer.p50)}, server CPU ${(100 * peer.serverCpu).toFixed(0)} %, ${peer.cpuUsPerReq.toFixed(1)} µs CPU/req, wrk ${(100 * peer.wrkCpu).toFixed(0)} %`,
+    `${endpoint}: edgeid ${ours.runs} runs ${ours.spread} req/s${latency ? `, p50 ${ms(ours.p50)}` : ''}, server CPU ${(100 * ours.serverCpu).toFixed(0)} % of its core, ${ours.cpuUsPerReq.toFixed(1)} µs CPU/req, wrk ${(100 * ours.wrkCpu).toFixed(0)} % of its core; ` +
+      `peer ${peer.runs} runs ${peer.spread} req/s${latency ? `, p50 ${ms(peer.p50)}` : ''}, server CPU ${(100 * peer.serverCpu).toFixed(0)} %, ${peer.cpuUsPerReq.toFixed(1)} µs CPU/req, wrk ${(100 * peer.wrkCpu).toFixed(0)} %`,
   );
 }
 console.log(lines.join('\n'));
 console.log('');
 for (const note of notes) console.log(`- ${note}`);
 console.log('');
+verdicts.push(`depth ${depth}: ${allMet ? 'all targets met' : 'some targets missed'}`);
+}
 console.log(`load-bound = wrk used ≥ ${LOAD_BOUND * 100} % of its own core in the median run, so the true server limit is higher than shown.`);
 console.log(`starved = neither the server (< ${STARVED * 100} % of its core) nor wrk was busy: other processes took the CPU, req/s understates the server; compare CPU µs/req.`);
-console.log(allMet ? 'all targets met' : 'some targets missed (see the target column)');
+console.log(`${verdicts.join('; ')} (see the target columns)`);

@@ -24,6 +24,13 @@ CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 SERVER_CORE="${BENCH_SERVER_CORE:-0}"
 LOAD_CORE="${BENCH_LOAD_CORE:-1}"
 SERVERS="${BENCH_SERVERS:-edgeid peer}"
+# HTTP/1.1 pipelining depths, each a pass over every endpoint and both servers (same depth for
+# both): 16 = throughput (one wrk write carries 16 requests, so wrk's own per-request cost stops
+# capping a fast server), 1 = one request in flight per connection (latency; wrk's p99 is only
+# meaningful here — with pipelining it times whole batches and its coordinated-omission
+# correction assumes one request per connection).
+read -r -a PIPELINES <<<"${BENCH_PIPELINE:-16 1}"
+read -r -a ENDPOINTS <<<"${BENCH_ENDPOINTS:-discovery jwks client_credentials introspection}"
 # On a shared machine other processes steal the pinned cores. BENCH_PRIORITY=nice (default,
 # root only; falls back to none) runs the servers and wrk at nice -10, which helps but cannot
 # stop a server that sleeps between requests from waiting behind busy compilers: read the
@@ -119,14 +126,14 @@ prepare() { # name
   REQ[$name,introspection]="$INTROSPECTION_URL|POST|token=$INTROSPECT_TOKEN|$AUTH"
 }
 
-run_wrk() { # name endpoint seconds record(0/1) round
-  local name="$1" endpoint="$2" seconds="$3" record="$4" round="$5"
+run_wrk() { # name endpoint seconds record(0/1) round depth
+  local name="$1" endpoint="$2" seconds="$3" record="$4" round="$5" depth="$6"
   local url method body auth
   IFS='|' read -r url method body auth <<<"${REQ[$name,$endpoint]}"
   local before after out="$WORK/wrk.out" times="$WORK/wrk.times"
   before="$(cpu_seconds "${PID[$name]}")"
   TIMEFORMAT='%U %S'
-  { time WRK_METHOD="$method" WRK_BODY="$body" WRK_AUTH="$auth" \
+  { time WRK_METHOD="$method" WRK_BODY="$body" WRK_AUTH="$auth" WRK_PIPELINE="$depth" \
       "${PRIO[@]}" taskset -c "$LOAD_CORE" wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" --timeout 5s \
       -s bench/wrk.lua "$url" >"$out" 2>&1; } 2>"$times"
   after="$(cpu_seconds "${PID[$name]}")"
@@ -134,10 +141,10 @@ run_wrk() { # name endpoint seconds record(0/1) round
   local json wrk_cpu
   json="$(grep '^WRKJSON ' "$out" | sed 's/^WRKJSON //')" || { cat "$out" >&2; exit 1; }
   wrk_cpu="$(awk '{ print $1 + $2 }' "$times")"
-  printf '{"server":"%s","endpoint":"%s","round":%s,"wrk_cpu_s":%s,"server_cpu_s":%s,%s\n' \
-    "$name" "$endpoint" "$round" "$wrk_cpu" "$(awk -v a="$before" -v b="$after" 'BEGIN { print b - a }')" \
+  printf '{"server":"%s","endpoint":"%s","pipeline":%s,"round":%s,"wrk_cpu_s":%s,"server_cpu_s":%s,%s\n' \
+    "$name" "$endpoint" "$depth" "$round" "$wrk_cpu" "$(awk -v a="$before" -v b="$after" 'BEGIN { print b - a }')" \
     "${json#\{}" >>"$RESULTS"
-  printf '   %-7s %-19s round %s: %s\n' "$name" "$endpoint" "$round" \
+  printf '   %-7s %-19s depth %-2s round %s: %s\n' "$name" "$endpoint" "$depth" "$round" \
     "$(node -e 'const r=JSON.parse(process.argv[1]);console.log(`${Math.round(r.requests/(r.duration_us/1e6))} req/s, p99 ${(r.p99_us/1000).toFixed(2)} ms, non-2xx ${r.non2xx}, socket errors ${r.connect+r.read+r.write+r.timeout}`)' "$json")"
 }
 
@@ -146,7 +153,7 @@ echo "   cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(np
 echo "   $(rustc --version); node $(node --version); $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg); servers and wrk at priority: $PRIORITY"
 echo "   server on core $SERVER_CORE, wrk (1 thread, $CONNECTIONS connections) on core $LOAD_CORE;" \
-  "warm-up ${WARMUP} s, then $ROUNDS × ${DURATION} s per endpoint and server, alternating"
+  "warm-up ${WARMUP} s, then $ROUNDS × ${DURATION} s per endpoint, server and pipelining depth (${PIPELINES[*]}), alternating"
 
 for name in $SERVERS; do
   "start_$name"
@@ -154,15 +161,16 @@ for name in $SERVERS; do
   echo "== $name ready at ${BASE[$name]} (pid ${PID[$name]}); introspection token: ${KIND[$name]}"
 done
 
-ENDPOINTS=(discovery jwks client_credentials introspection)
 echo "== warm-up"
 for endpoint in "${ENDPOINTS[@]}"; do
-  for name in $SERVERS; do run_wrk "$name" "$endpoint" "$WARMUP" 0 0; done
+  for name in $SERVERS; do run_wrk "$name" "$endpoint" "$WARMUP" 0 0 "${PIPELINES[0]}"; done
 done
 echo "== measured runs"
 for round in $(seq 1 "$ROUNDS"); do
-  for endpoint in "${ENDPOINTS[@]}"; do
-    for name in $SERVERS; do run_wrk "$name" "$endpoint" "$DURATION" 1 "$round"; done
+  for depth in "${PIPELINES[@]}"; do
+    for endpoint in "${ENDPOINTS[@]}"; do
+      for name in $SERVERS; do run_wrk "$name" "$endpoint" "$DURATION" 1 "$round" "$depth"; done
+    done
   done
 done
 for name in $SERVERS; do

@@ -15,12 +15,7 @@ fn main() -> ExitCode {
     };
     logging::init(settings.log_format);
 
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    runtime.enable_all();
-    if let Some(workers) = settings.workers {
-        runtime.worker_threads(workers);
-    }
-    let runtime = match runtime.build() {
+    let runtime = match runtime(settings.workers) {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("edgeid-local: cannot start the async runtime: {e}");
@@ -35,4 +30,21 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// One worker thread (`EDGEID_WORKERS=1`, or a process allowed only one CPU, e.g. a container
+/// with one core or `taskset -c 0`): tokio's single-threaded scheduler, which skips the
+/// work-stealing queues, cross-thread wake-ups and their atomics on every task switch.
+/// Otherwise the multi-threaded runtime with one worker per core (or `EDGEID_WORKERS`).
+fn runtime(workers: Option<usize>) -> std::io::Result<tokio::runtime::Runtime> {
+    let one_cpu = std::thread::available_parallelism().is_ok_and(|n| n.get() == 1);
+    if workers == Some(1) || (workers.is_none() && one_cpu) {
+        return tokio::runtime::Builder::new_current_thread().enable_all().build();
+    }
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    if let Some(workers) = workers {
+        runtime.worker_threads(workers);
+    }
+    runtime.build()
 }

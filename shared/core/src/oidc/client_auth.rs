@@ -109,6 +109,15 @@ pub fn parse<'a>(headers: &'a HeaderMap, params: &'a FormParams) -> Result<Crede
     Ok(Credentials { client_id: client_id.into(), secret: None, has_authorization_header })
 }
 
+/// Standard base64 with or without padding, trailing bits allowed (built once: it is on every
+/// token request).
+const BASIC_BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
 /// `Basic <base64(urlencode(id):urlencode(secret))>`.
 fn parse_basic(value: &[u8]) -> Result<(String, String), OAuthError> {
     let value = std::str::from_utf8(value).map_err(|_| invalid_request(BAD_HEADER))?;
@@ -119,13 +128,7 @@ fn parse_basic(value: &[u8]) -> Result<(String, String), OAuthError> {
     if !scheme.eq_ignore_ascii_case("basic") || !valid_base64(token) {
         return Err(invalid_request(BAD_HEADER));
     }
-    let engine = base64::engine::GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        base64::engine::GeneralPurposeConfig::new()
-            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
-            .with_decode_allow_trailing_bits(true),
-    );
-    let decoded = engine.decode(token).map_err(|_| invalid_request(BAD_HEADER))?;
+    let decoded = BASIC_BASE64.decode(token).map_err(|_| invalid_request(BAD_HEADER))?;
     let decoded = String::from_utf8_lossy(&decoded);
     let (id, secret) = decoded.split_once(':').ok_or_else(|| invalid_request(BAD_HEADER))?;
     let not_encoded =
