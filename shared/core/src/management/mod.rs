@@ -6,6 +6,8 @@
 
 pub mod applications;
 pub mod configs;
+pub mod connector_factories;
+pub mod connectors;
 pub mod errors;
 pub mod guard;
 pub mod pagination;
@@ -13,6 +15,7 @@ pub mod resources;
 pub mod roles;
 pub mod search;
 pub mod users;
+pub mod sign_in_exp;
 pub mod validate;
 pub mod well_known;
 
@@ -71,6 +74,12 @@ enum Route {
     OidcCookieKeys,
     OidcCookieKeysRotate,
     OidcCookieKey,
+    Connectors,
+    Connector,
+    ConnectorTest,
+    ConnectorFactories,
+    ConnectorFactory,
+    SignInExp,
 }
 
 const TABLE: &[(&str, Route)] = &[
@@ -112,6 +121,12 @@ const TABLE: &[(&str, Route)] = &[
     ("/api/configs/oidc/cookie-keys", Route::OidcCookieKeys),
     ("/api/configs/oidc/cookie-keys/rotate", Route::OidcCookieKeysRotate),
     ("/api/configs/oidc/cookie-keys/{keyId}", Route::OidcCookieKey),
+    ("/api/connectors", Route::Connectors),
+    ("/api/connectors/{id}", Route::Connector),
+    ("/api/connectors/{factoryId}/test", Route::ConnectorTest),
+    ("/api/connector-factories", Route::ConnectorFactories),
+    ("/api/connector-factories/{id}", Route::ConnectorFactory),
+    ("/api/sign-in-exp", Route::SignInExp),
 ];
 
 fn routes() -> Option<&'static Routes<Route>> {
@@ -218,6 +233,16 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
         (R::OidcCookieKeys, &Method::GET) => configs::oidc::cookie_keys::list(&ctx).await,
         (R::OidcCookieKeysRotate, &Method::POST) => configs::oidc::cookie_keys::rotate(&ctx).await,
         (R::OidcCookieKey, &Method::DELETE) => configs::oidc::cookie_keys::delete(&ctx).await,
+        (R::Connectors, &Method::GET) => connectors::list(&ctx).await,
+        (R::Connectors, &Method::POST) => connectors::create(&ctx).await,
+        (R::Connector, &Method::GET) => connectors::get(&ctx).await,
+        (R::Connector, &Method::PATCH) => connectors::update(&ctx).await,
+        (R::Connector, &Method::DELETE) => connectors::delete(&ctx).await,
+        (R::ConnectorTest, &Method::POST) => connectors::test::send(&ctx).await,
+        (R::ConnectorFactories, &Method::GET) => connector_factories::list(&ctx).await,
+        (R::ConnectorFactory, &Method::GET) => connector_factories::get(&ctx).await,
+        (R::SignInExp, &Method::GET) => sign_in_exp::get(&ctx).await,
+        (R::SignInExp, &Method::PATCH) => sign_in_exp::update(&ctx).await,
         _ => Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "request.general", "Method Not Allowed")),
     }
 }
