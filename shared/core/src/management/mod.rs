@@ -14,8 +14,8 @@ pub mod pagination;
 pub mod resources;
 pub mod roles;
 pub mod search;
-pub mod users;
 pub mod sign_in_exp;
+pub mod users;
 pub mod validate;
 pub mod well_known;
 
