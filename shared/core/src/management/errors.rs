@@ -313,3 +313,7 @@ pub fn role_user_exists(user_id: &str) -> ApiError {
         format!("The user id {user_id} is already been added to this role"),
     )
 }
+
+pub fn invalid_phone() -> ApiError {
+    ApiError::new(UNPROCESSABLE, "user.invalid_phone", "Invalid phone number.")
+}

@@ -1,7 +1,9 @@
 //! Logto's list search (`packages/core/src/utils/search.ts`): `search=<v>` over every allowed
 //! field and `search.<field>=<v>`, `mode[.<field>]=exact|like` (default `like`, SQL `LIKE`
 //! with `%` and `_`), `joint=and|or` (alias `jointMode`, default `or`), `isCaseSensitive`.
-//! `similar_to` and `posix` modes are refused with 400 `request.invalid_input`.
+//! Several `search.<field>` values are allowed in `exact` mode (any matches). Errors are
+//! Logto's 400 `request.invalid_input` with its messages; `similar_to` and `posix` (SQL regular
+//! expressions) are refused the same way.
 
 use super::{Query, errors};
 use crate::error::ApiError;
@@ -16,7 +18,8 @@ enum Mode {
 struct Match {
     /// `None`: every allowed field.
     field: Option<String>,
-    value: String,
+    /// Several only in `exact` mode (any of them).
+    values: Vec<String>,
     mode: Mode,
 }
 
@@ -28,50 +31,93 @@ pub struct Search {
     fields: Vec<&'static str>,
 }
 
-fn parse_mode(raw: &str) -> Result<Mode, ApiError> {
-    match raw {
-        "exact" => Ok(Mode::Exact),
-        "like" => Ok(Mode::Like),
-        other => Err(errors::request_invalid(format!("Search mode `{other}` is not supported."))),
-    }
+const MODES: &str = "exact, like, similar_to, posix";
+
+fn invalid(details: impl Into<String>) -> ApiError {
+    errors::request_invalid(details)
 }
 
 impl Search {
+    /// Logto's `parseSearchParamsForSearch` + the checks of `buildConditionsFromSearch`, with
+    /// its messages. `similar_to` and `posix` (SQL regular expressions) are refused.
     pub fn parse(query: &Query, fields: &[&'static str]) -> Result<Self, ApiError> {
-        let mode_for = |field: Option<&str>| -> Result<Mode, ApiError> {
-            let specific = field.and_then(|f| query.first(&format!("mode.{f}")));
-            match specific.or_else(|| query.first("mode")) {
-                Some(raw) => parse_mode(raw),
-                None => Ok(Mode::Like),
-            }
-        };
-        let mut matches = Vec::new();
-        for (key, value) in &query.0 {
-            let field = if key == "search" {
-                None
-            } else if let Some(field) = key.strip_prefix("search.") {
-                if !fields.contains(&field) {
-                    return Err(errors::request_invalid(format!("Search field `{field}` is not allowed.")));
-                }
-                Some(field.to_owned())
-            } else {
-                continue;
-            };
-            if value.is_empty() {
-                continue;
-            }
-            let mode = mode_for(field.as_deref())?;
-            matches.push(Match { field, value: value.clone(), mode });
-        }
-        let joint = query.first("joint").or_else(|| query.first("jointMode"));
+        let case_sensitive = query
+            .first("isCaseSensitive")
+            .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "y" | "1"));
+        let joint = query.first("joint").or_else(|| query.first("jointMode")).filter(|v| !v.is_empty());
         let joint_and = match joint {
             None | Some("or") => false,
             Some("and") => true,
             Some(other) => {
-                return Err(errors::request_invalid(format!("Search joint mode `{other}` is not supported.")));
+                return Err(invalid(format!("Search joint mode `{other}` is not valid, expect one of and, or.")));
             }
         };
-        let case_sensitive = query.first("isCaseSensitive") == Some("true");
+        let field_of = |key: &str| -> Result<Option<String>, ApiError> {
+            let mut path = key.split('.');
+            let _ = path.next();
+            let field = path.next();
+            if path.next().is_some() {
+                return Err(invalid(format!(
+                    "Unsupported nested search field path `{}` detected. Only the first level field is supported.",
+                    key.split_once('.').map_or("", |(_, rest)| rest)
+                )));
+            }
+            match field {
+                Some(f) if !fields.contains(&f) => {
+                    Err(invalid(format!("Search field `{f}` is not valid, expect one of {}.", fields.join(", "))))
+                }
+                other => Ok(other.map(str::to_owned)),
+            }
+        };
+        let mut modes: Vec<(Option<String>, Mode)> = Vec::new();
+        let mut values: Vec<(Option<String>, Vec<String>)> = Vec::new();
+        for (key, value) in &query.0 {
+            if key == "mode" || key.starts_with("mode.") {
+                let field = field_of(key)?;
+                let mode = match value.as_str() {
+                    "exact" => Mode::Exact,
+                    "like" => Mode::Like,
+                    "similar_to" if !case_sensitive => {
+                        return Err(invalid("Cannot use case-insensitive match for `similar to`."));
+                    }
+                    "similar_to" | "posix" => {
+                        return Err(invalid(format!("Search match mode `{value}` is not supported by edgeid.")));
+                    }
+                    other => {
+                        let for_field = field.as_ref().map(|f| format!(" for field `{f}`")).unwrap_or_default();
+                        return Err(invalid(format!(
+                            "Search match mode `{other}`{for_field} is not valid, expect one of {MODES}."
+                        )));
+                    }
+                };
+                modes.push((field, mode));
+            } else if key == "search" || key.starts_with("search.") {
+                let field = field_of(key)?;
+                match values.iter_mut().find(|(f, _)| *f == field) {
+                    Some((_, list)) => list.push(value.clone()),
+                    None => values.push((field, vec![value.clone()])),
+                }
+            }
+        }
+        let mode_for = |field: &Option<String>| {
+            modes
+                .iter()
+                .rev()
+                .find(|(f, _)| f == field)
+                .or_else(|| modes.iter().rev().find(|(f, _)| f.is_none()))
+                .map_or(Mode::Like, |(_, m)| *m)
+        };
+        let mut matches = Vec::with_capacity(values.len());
+        for (field, list) in values {
+            let mode = mode_for(&field);
+            if mode != Mode::Exact && list.len() != 1 {
+                return Err(invalid("Only one search value is allowed when search mode is not `exact`."));
+            }
+            if list.iter().any(String::is_empty) {
+                return Err(invalid("Search value cannot be empty."));
+            }
+            matches.push(Match { field, values: list, mode });
+        }
         Ok(Self { matches, joint_and, case_sensitive, fields: fields.to_vec() })
     }
 
@@ -89,18 +135,18 @@ impl Search {
                 Some(f) => vec![f.as_str()],
                 None => self.fields.clone(),
             };
-            fields.into_iter().filter_map(&get).any(|text| self.value_matches(m, text))
+            fields.into_iter().filter_map(&get).any(|text| m.values.iter().any(|v| self.value_matches(m.mode, v, text)))
         };
         if self.joint_and { self.matches.iter().all(one) } else { self.matches.iter().any(one) }
     }
 
-    fn value_matches(&self, m: &Match, text: &str) -> bool {
+    fn value_matches(&self, mode: Mode, value: &str, text: &str) -> bool {
         let (text, pattern) = if self.case_sensitive {
-            (text.to_owned(), m.value.clone())
+            (text.to_owned(), value.to_owned())
         } else {
-            (text.to_lowercase(), m.value.to_lowercase())
+            (text.to_lowercase(), value.to_lowercase())
         };
-        match m.mode {
+        match mode {
             Mode::Exact => text == pattern,
             Mode::Like => like(&text.chars().collect::<Vec<_>>(), &pattern.chars().collect::<Vec<_>>()),
         }
@@ -183,9 +229,18 @@ mod tests {
         assert!(!search("search.id=abc___&isCaseSensitive=true&search.name=my%25&joint=and").matches(fields));
         assert!(search("search.name=My%20App&mode=exact").matches(fields));
         assert!(search("").matches(fields));
-        assert_eq!(
-            Search::parse(&Query::parse(Some("search.secret=x")), &["id"]).unwrap_err().code,
-            "request.invalid_input"
-        );
+        assert!(search("search.id=zzz&search.id=abc123&mode.id=exact").matches(fields));
+        for (q, message) in [
+            ("search.secret=x", "is not valid"),
+            ("search.id=a&search.id=b", "`exact`"),
+            ("search.id=&search=x", "cannot be empty"),
+            ("search.id=%25a%25&mode.id=similar_to", "case-insensitive"),
+            ("search.id=a&mode.id=similar%20to", "is not valid"),
+            ("search.id=a&joint=and1", "is not valid"),
+        ] {
+            let err = Search::parse(&Query::parse(Some(q)), &["id", "name"]).unwrap_err();
+            assert_eq!(err.code, "request.invalid_input", "{q}");
+            assert!(err.message.contains(message), "{q}: {}", err.message);
+        }
     }
 }

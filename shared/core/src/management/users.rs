@@ -123,9 +123,9 @@ pub(crate) fn field<'a>(user: &'a UserRecord, name: &str) -> Option<&'a str> {
 }
 
 pub async fn create(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let body: CreateBody = ctx.body()?;
+    let mut body: CreateBody = ctx.body()?;
     if let Some(phone) = &body.primary_phone {
-        input::phone("primaryPhone", phone)?;
+        body.primary_phone = Some(input::phone("primaryPhone", phone)?);
     }
     if let Some(email) = &body.primary_email {
         input::email("primaryEmail", email)?;
@@ -195,7 +195,7 @@ pub async fn update(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let body: PatchBody = ctx.body()?;
     // `""` clears a column as `null` does (Logto's guards accept both).
     let clearable = |v: Option<Option<String>>| v.map(|inner| inner.filter(|s| !s.is_empty()));
-    let (username, email, phone) =
+    let (username, email, mut phone) =
         (clearable(body.username), clearable(body.primary_email), clearable(body.primary_phone));
     if let Some(Some(username)) = &username {
         input::username("username", username)?;
@@ -203,8 +203,8 @@ pub async fn update(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     if let Some(Some(email)) = &email {
         input::email("primaryEmail", email)?;
     }
-    if let Some(Some(phone)) = &phone {
-        input::phone("primaryPhone", phone)?;
+    if let Some(Some(raw)) = &phone {
+        phone = Some(Some(input::phone("primaryPhone", raw)?));
     }
     let avatar = input::avatar(body.avatar)?;
     let profile = body.profile.map(|p| input::profile("profile", p)).transpose()?;

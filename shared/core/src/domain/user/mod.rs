@@ -11,6 +11,7 @@
 //! backend; an update that changes an identifier releases the old key and claims the new one in
 //! its commit. Every write of an existing user is `IfVersion`.
 
+pub mod phone;
 mod response;
 
 use std::collections::BTreeMap;
@@ -138,7 +139,7 @@ impl UserRecord {
             out.push((Identifier::Email, keys::user_by_email(&normalize_email(email))));
         }
         if let Some(phone) = &self.primary_phone {
-            out.push((Identifier::Phone, keys::user_by_phone(phone)));
+            out.push((Identifier::Phone, keys::user_by_phone(&phone::normalize(phone))));
         }
         for (target, identity) in &self.identities {
             out.push((Identifier::Identity(target.clone()), keys::user_by_identity(target, &identity.user_id)));
@@ -244,9 +245,9 @@ pub async fn find_by_email(store: &dyn Store, email: &str) -> Result<Option<Vers
     find_by_index(store, &keys::user_by_email(&normalize_email(email))).await
 }
 
-/// By primary phone (digits, exact).
+/// By primary phone (digits; with or without the national trunk `0`, see [`phone::normalize`]).
 pub async fn find_by_phone(store: &dyn Store, phone: &str) -> Result<Option<Versioned<UserRecord>>, Internal> {
-    find_by_index(store, &keys::user_by_phone(phone)).await
+    find_by_index(store, &keys::user_by_phone(&phone::normalize(phone))).await
 }
 
 /// By a linked social identity.

@@ -33,9 +33,17 @@ pub fn email(path: &str, value: &str) -> Result<(), ApiError> {
     if ok { Ok(()) } else { Err(invalid(path)) }
 }
 
-/// `phoneRegEx`: `^\d+$`.
-pub fn phone(path: &str, value: &str) -> Result<(), ApiError> {
-    if !value.is_empty() && value.chars().all(|c| c.is_ascii_digit()) { Ok(()) } else { Err(invalid(path)) }
+/// `phoneRegEx`: `^\d+$` (400), then a number libphonenumber would accept (422
+/// `user.invalid_phone`); the stored form drops a national trunk `0` (`phone::normalize`).
+pub fn phone(path: &str, value: &str) -> Result<String, ApiError> {
+    if value.is_empty() || !value.chars().all(|c| c.is_ascii_digit()) {
+        return Err(invalid(path));
+    }
+    let normalized = crate::domain::user::phone::normalize(value);
+    if !crate::domain::user::phone::is_plausible(&normalized) {
+        return Err(errors::invalid_phone());
+    }
+    Ok(normalized)
 }
 
 /// `avatar`: a URL, `""` or `null` (`""` is stored as `null`).
@@ -119,7 +127,9 @@ mod tests {
         for bad in ["", "a@b", "@b.c", "a@.c", "a @b.c", "a@b."] {
             assert!(email("e", bad).is_err(), "{bad}");
         }
-        assert!(phone("p", "15551234567").is_ok());
+        assert_eq!(phone("p", "15551234567").unwrap(), "15551234567");
+        assert_eq!(phone("p", "610412345678").unwrap(), "61412345678");
+        assert_eq!(phone("p", "99999").unwrap_err().code, "user.invalid_phone");
         for bad in ["", "+1555", "555-1234", "12 3"] {
             assert!(phone("p", bad).is_err(), "{bad}");
         }

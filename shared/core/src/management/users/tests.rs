@@ -66,6 +66,18 @@ async fn create_get_update_delete_in_logtos_shape() {
         (400, "user.password_algorithm_required")
     );
 
+    // Phones are stored as Logto stores them (national trunk `0` dropped) and match in both forms.
+    let au = create(&t, json!({"primaryPhone": "610412345678"})).await;
+    assert_eq!(au["primaryPhone"], "61412345678");
+    assert_eq!(
+        t.call("POST", "/api/users", json!({"primaryPhone": "61412345678"})).await.error(),
+        (422, "user.phone_already_in_use")
+    );
+    assert_eq!(
+        t.call("POST", "/api/users", json!({"primaryPhone": "99999"})).await.error(),
+        (422, "user.invalid_phone")
+    );
+
     // PATCH replaces; null (and "" for identifiers) clears; the old username is free again at once.
     t.clock.advance_ms(5);
     let patched = t
