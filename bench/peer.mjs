@@ -9,7 +9,16 @@
 //   client_credentials);
 // - one ES256 signing key, JWT access tokens through resource indicators (scope `all`);
 // - storage: the provider's own MemoryAdapter logic over a plain Map with expiry instead of its
-//   1,000-entry LRU, so evictions during a run cannot change results (§A.1.1 caveat).
+//   1,000-entry LRU, so evictions during a run cannot change results (§A.1.1 caveat);
+// - for bench/signin.sh (authorization code + PKCE flows), when PEER_FLOW_USERNAME,
+//   PEER_FLOW_PASSWORD and PEER_FLOW_ARGON2="<m KiB> <t> <p>" are set: a public SPA client
+//   `demo-app` (PKCE, redirect URI <base>/demo-app, as edgeid's seeded app), devInteractions
+//   off, and a minimal scripted interaction in place of Logto's Experience API: `GET
+//   /interaction/:uid` answers the login prompt's details, `POST /interaction/:uid/login`
+//   `{username, password}` checks the one in-memory account's Argon2id hash (npm `argon2`,
+//   the reference C implementation, at edgeid's parameters) and calls
+//   `provider.interactionFinished` with `{login: {accountId}}`; the consent prompt is granted
+//   automatically, as Logto's /consent does for first-party apps.
 import { createServer } from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -57,6 +66,23 @@ class ExpiringMap {
 }
 
 const storage = new ExpiringMap();
+
+// The scripted sign-in (bench/signin.sh only).
+const flowUser = process.env.PEER_FLOW_USERNAME;
+const flowPassword = process.env.PEER_FLOW_PASSWORD;
+const flow = flowUser && flowPassword ? await loadFlow() : undefined;
+
+async function loadFlow() {
+  const argon2 = (await load('argon2')).default;
+  const [memoryCost, timeCost, parallelism] = (process.env.PEER_FLOW_ARGON2 ?? '').split(' ').map(Number);
+  if (!memoryCost || !timeCost || !parallelism) throw new Error('PEER_FLOW_ARGON2 must be "<m KiB> <t> <p>"');
+  const digest = await argon2.hash(flowPassword, { type: argon2.argon2id, memoryCost, timeCost, parallelism });
+  return {
+    argon2,
+    digest,
+    accountId: 'benchuser0001',
+  };
+}
 const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const signingKey = { ...privateKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig' };
 
@@ -73,13 +99,37 @@ const provider = new Provider(issuer, {
       redirect_uris: ['http://127.0.0.1/callback'],
       id_token_signed_response_alg: 'ES256',
     },
+    ...(flow
+      ? [
+          {
+            client_id: 'demo-app',
+            token_endpoint_auth_method: 'none',
+            grant_types: ['authorization_code', 'refresh_token'],
+            response_types: ['code'],
+            redirect_uris: [`http://127.0.0.1:${port}/demo-app`],
+            id_token_signed_response_alg: 'ES256',
+          },
+        ]
+      : []),
   ],
   jwks: { keys: [signingKey] },
+  ...(flow && {
+    findAccount: (ctx, id) =>
+      id === flow.accountId ? { accountId: id, claims: () => ({ sub: id, username: flowUser }) } : undefined,
+    interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+    claims: { profile: ['username'] },
+  }),
   enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
+  // Logto's TTLs (reference §1.11): access 1 h, code 60 s, interaction 1 h, session and grant
+  // 14 days, ID token 1 h.
   ttl: {
     AccessToken: 3600,
     ClientCredentials: 3600,
     AuthorizationCode: 60,
+    Interaction: 3600,
+    Session: 14 * 24 * 3600,
+    Grant: 14 * 24 * 3600,
+    IdToken: 3600,
   },
   rotateRefreshToken: true,
   features: {
@@ -113,8 +163,46 @@ provider.silent = true;
 // Mount under /oidc the way Express does (originalUrl = full path, url = path below the mount),
 // which is what the provider reads to build its endpoint URLs.
 const callback = provider.callback();
+
+/** The scripted interaction: what a sign-in page backend does, reduced to the checks. */
+async function interaction(req, res) {
+  const send = (status, body) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  try {
+    const details = await provider.interactionDetails(req, res);
+    if (req.method === 'GET' && details.prompt.name === 'consent') {
+      // First-party app: grant what is missing and go on (Logto's koa-auto-consent).
+      const grant = details.grantId
+        ? await provider.Grant.find(details.grantId)
+        : new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id });
+      if (details.prompt.details.missingOIDCScope) grant.addOIDCScope(details.prompt.details.missingOIDCScope.join(' '));
+      if (details.prompt.details.missingOIDCClaims) grant.addOIDCClaims(details.prompt.details.missingOIDCClaims);
+      const grantId = await grant.save();
+      await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+      return;
+    }
+    if (req.method === 'GET') return send(200, { uid: details.uid, prompt: details.prompt.name });
+    if (req.method === 'POST' && req.url.endsWith('/login') && details.prompt.name === 'login') {
+      const chunks = [];
+      for await (const chunk of req) chunks.push(chunk);
+      const { username, password } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const ok = username === flowUser && (await flow.argon2.verify(flow.digest, String(password)));
+      if (!ok) return send(422, { code: 'session.invalid_credentials' });
+      await provider.interactionFinished(req, res, { login: { accountId: flow.accountId } }, { mergeWithLastSubmission: false });
+      return;
+    }
+    return send(400, { code: 'unexpected interaction step' });
+  } catch (e) {
+    return send(400, { code: 'session.not_found', message: String(e?.message ?? e) });
+  }
+}
+
 const server = createServer((req, res) => {
-  if (req.url === '/oidc' || req.url.startsWith('/oidc/') || req.url.startsWith('/oidc?')) {
+  if (flow && req.url.startsWith('/interaction/')) {
+    interaction(req, res);
+  } else if (req.url === '/oidc' || req.url.startsWith('/oidc/') || req.url.startsWith('/oidc?')) {
     req.originalUrl = req.url;
     req.url = req.url.slice('/oidc'.length) || '/';
     callback(req, res);

@@ -1,0 +1,76 @@
+// Turns bench/signin.sh's result lines into its tables: Argon2id verifications per core, and
+// authorization-code + PKCE flows per second with CPU per flow, for edgeid and the peer.
+//
+//   node bench/signin-report.mjs <results.jsonl>
+import { readFileSync } from 'node:fs';
+
+const rows = readFileSync(process.argv[2], 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const median = (list, key) => {
+  const sorted = [...list].sort((a, b) => key(a) - key(b));
+  return sorted[Math.floor(sorted.length / 2)];
+};
+const ARGON2_TARGET = 45;
+const FLOW_TARGET = 5;
+
+const argon = (server) => {
+  const runs = rows.filter((r) => r.kind === 'argon2' && r.server === server);
+  if (runs.length === 0) return undefined;
+  const m = median(runs, (r) => r.per_core);
+  return { ...m, msPerVerify: (1e3 * m.cpu_s) / m.verifications, spread: runs.map((r) => r.per_core.toFixed(1)).join(', ') };
+};
+const flow = (server) => {
+  const runs = rows.filter((r) => r.kind === 'flow' && r.server === server);
+  if (runs.length === 0) return undefined;
+  const m = median(runs, (r) => r.flows / r.seconds);
+  return {
+    ...m,
+    rate: m.flows / m.seconds,
+    cpuMs: (1e3 * m.server_cpu_s) / m.flows,
+    cpuShare: m.server_cpu_s / m.seconds,
+    failures: runs.reduce((n, r) => n + r.failures, 0),
+    spread: runs.map((r) => (r.flows / r.seconds).toFixed(1)).join(', '),
+  };
+};
+
+const ours = argon('edgeid');
+const theirs = argon('peer');
+console.log('### Argon2id password verifications per core');
+console.log('');
+console.log('| implementation | parameters | ms CPU / verify | verifications/s/core | target |');
+console.log('|---|---|---:|---:|---|');
+for (const [label, a, target] of [
+  ['edgeid `domain::password::verify` (RustCrypto argon2, release)', ours, true],
+  ['peer: npm `argon2` (reference C, Node 22)', theirs, false],
+]) {
+  if (!a) continue;
+  const verdict = target ? `≥ ${ARGON2_TARGET}/s/core ${a.per_core >= ARGON2_TARGET ? 'met' : 'MISSED'}` : '';
+  console.log(`| ${label} | m=${a.m_kib} KiB, t=${a.t}, p=${a.p} | ${a.msPerVerify.toFixed(1)} | ${a.per_core.toFixed(1)} (runs: ${a.spread}) | ${verdict} |`);
+}
+console.log('');
+
+const e = flow('edgeid');
+const p = flow('peer');
+if (e && p) {
+  const ratio = e.rate / p.rate;
+  const cpuRatio = p.cpuMs / e.cpuMs;
+  // What is left of a flow's CPU once its one password verification is taken out: the protocol
+  // work (HTTP, cookies, interaction and session records, code, tokens, signatures).
+  const protoE = ours ? e.cpuMs - ours.msPerVerify : NaN;
+  const protoP = theirs ? p.cpuMs - theirs.msPerVerify : NaN;
+  console.log('### Authorization code + PKCE flows (sign-in with an Argon2id password check on both)');
+  console.log('');
+  console.log('| server | flows/s | failures | server CPU ms / flow | of which not the password hash | ratio flows/s | ratio CPU / flow | ratio without the hash | target |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  const met = ratio >= FLOW_TARGET && e.failures === 0 && p.failures === 0;
+  console.log(`| edgeid | ${e.rate.toFixed(1)} | ${e.failures} | ${e.cpuMs.toFixed(2)} | ${protoE.toFixed(2)} | ${ratio.toFixed(2)}× | ${cpuRatio.toFixed(2)}× | ${(protoP / protoE).toFixed(1)}× | ≥ ${FLOW_TARGET}× ${met ? 'met' : 'MISSED'} |`);
+  console.log(`| peer | ${p.rate.toFixed(1)} | ${p.failures} | ${p.cpuMs.toFixed(2)} | ${protoP.toFixed(2)} | | | | |`);
+  console.log('');
+  for (const [name, f] of [['edgeid', e], ['peer', p]]) {
+    const steps = Object.entries(f.steps)
+      .map(([step, t]) => `${step} ${t.p50_ms}/${t.p99_ms}`)
+      .join(', ');
+    console.log(`- ${name}: runs ${f.spread} flows/s, server CPU ${(100 * f.cpuShare).toFixed(0)} % of its core, ${f.concurrency} virtual users; per step p50/p99 ms: ${steps}`);
+  }
+  console.log('');
+  console.log('"of which not the password hash" = server CPU per flow minus one verification of the table above (each server verifies one password per flow).');
+}
