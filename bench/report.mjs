@@ -57,7 +57,7 @@ for (const depth of depths) {
 rows = allRows.filter((r) => r.pipeline === depth);
 const latency = depth === 1;
 const lines = [];
-console.log(depth === 1 ? '### No pipelining (one request in flight per connection)' : `### HTTP/1.1 pipelining, depth ${depth} (both servers)`);
+console.log(depth === 1 ? `### No pipelining (one request in flight on each of ${rows[0]?.connections ?? 32} connections)` : `### HTTP/1.1 pipelining, depth ${depth} on each of ${rows[0]?.connections ?? '?'} connections (both servers)`);
 console.log('');
 lines.push(latency
   ? '| endpoint | edgeid req/s | p99 | non-2xx | peer req/s | p99 | non-2xx | ratio | CPU µs/req edgeid / peer (ratio) | target |'
@@ -100,5 +100,5 @@ console.log('');
 verdicts.push(`depth ${depth}: ${allMet ? 'all targets met' : 'some targets missed'}`);
 }
 console.log(`load-bound = wrk used ≥ ${LOAD_BOUND * 100} % of its own core in the median run, so the true server limit is higher than shown.`);
-console.log(`starved = neither the server (< ${STARVED * 100} % of its core) nor wrk was busy: other processes took the CPU, req/s understates the server; compare CPU µs/req.`);
+console.log(`starved = neither the server (< ${STARVED * 100} % of its core) nor wrk was busy: time went to waiting (other processes on the cores, cross-core wake-ups under KVM), so req/s understates the server; compare CPU µs/req.`);
 console.log(`${verdicts.join('; ')} (see the target columns)`);

@@ -30,6 +30,10 @@ SERVERS="${BENCH_SERVERS:-edgeid peer}"
 # meaningful here — with pipelining it times whole batches and its coordinated-omission
 # correction assumes one request per connection).
 read -r -a PIPELINES <<<"${BENCH_PIPELINE:-16 1}"
+# Connections of the pipelined passes: more requests in flight keep a fast server busy between
+# wake-ups (on KVM a cross-core wake-up costs tens of µs; with 32 × 16 in flight edgeid idled at
+# ~45 % of its core waiting for wrk and wrk for it). The peer is CPU-bound either way.
+PIPELINE_CONNECTIONS="${BENCH_PIPELINE_CONNECTIONS:-128}"
 read -r -a ENDPOINTS <<<"${BENCH_ENDPOINTS:-discovery jwks client_credentials introspection}"
 # On a shared machine other processes steal the pinned cores. BENCH_PRIORITY=nice (default,
 # root only; falls back to none) runs the servers and wrk at nice -10, which helps but cannot
@@ -130,19 +134,20 @@ run_wrk() { # name endpoint seconds record(0/1) round depth
   local name="$1" endpoint="$2" seconds="$3" record="$4" round="$5" depth="$6"
   local url method body auth
   IFS='|' read -r url method body auth <<<"${REQ[$name,$endpoint]}"
-  local before after out="$WORK/wrk.out" times="$WORK/wrk.times"
+  local before after out="$WORK/wrk.out" times="$WORK/wrk.times" connections="$CONNECTIONS"
+  [ "$depth" = 1 ] || connections="$PIPELINE_CONNECTIONS"
   before="$(cpu_seconds "${PID[$name]}")"
   TIMEFORMAT='%U %S'
   { time WRK_METHOD="$method" WRK_BODY="$body" WRK_AUTH="$auth" WRK_PIPELINE="$depth" \
-      "${PRIO[@]}" taskset -c "$LOAD_CORE" wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" --timeout 5s \
+      "${PRIO[@]}" taskset -c "$LOAD_CORE" wrk -t1 -c"$connections" -d"${seconds}s" --timeout 5s \
       -s bench/wrk.lua "$url" >"$out" 2>&1; } 2>"$times"
   after="$(cpu_seconds "${PID[$name]}")"
   [ "$record" = 1 ] || return 0
   local json wrk_cpu
   json="$(grep '^WRKJSON ' "$out" | sed 's/^WRKJSON //')" || { cat "$out" >&2; exit 1; }
   wrk_cpu="$(awk '{ print $1 + $2 }' "$times")"
-  printf '{"server":"%s","endpoint":"%s","pipeline":%s,"round":%s,"wrk_cpu_s":%s,"server_cpu_s":%s,%s\n' \
-    "$name" "$endpoint" "$depth" "$round" "$wrk_cpu" "$(awk -v a="$before" -v b="$after" 'BEGIN { print b - a }')" \
+  printf '{"server":"%s","endpoint":"%s","pipeline":%s,"connections":%s,"round":%s,"wrk_cpu_s":%s,"server_cpu_s":%s,%s\n' \
+    "$name" "$endpoint" "$depth" "$connections" "$round" "$wrk_cpu" "$(awk -v a="$before" -v b="$after" 'BEGIN { print b - a }')" \
     "${json#\{}" >>"$RESULTS"
   printf '   %-7s %-19s depth %-2s round %s: %s\n' "$name" "$endpoint" "$depth" "$round" \
     "$(node -e 'const r=JSON.parse(process.argv[1]);console.log(`${Math.round(r.requests/(r.duration_us/1e6))} req/s, p99 ${(r.p99_us/1000).toFixed(2)} ms, non-2xx ${r.non2xx}, socket errors ${r.connect+r.read+r.write+r.timeout}`)' "$json")"
@@ -152,7 +157,7 @@ echo "== machine"
 echo "   cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; kernel $(uname -r)"
 echo "   $(rustc --version); node $(node --version); $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg); servers and wrk at priority: $PRIORITY"
-echo "   server on core $SERVER_CORE, wrk (1 thread, $CONNECTIONS connections) on core $LOAD_CORE;" \
+echo "   server on core $SERVER_CORE, wrk (1 thread; $CONNECTIONS connections, $PIPELINE_CONNECTIONS when pipelining) on core $LOAD_CORE;" \
   "warm-up ${WARMUP} s, then $ROUNDS × ${DURATION} s per endpoint, server and pipelining depth (${PIPELINES[*]}), alternating"
 
 for name in $SERVERS; do
