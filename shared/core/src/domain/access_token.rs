@@ -7,6 +7,8 @@
 //! (with [`LEEWAY_SECS`] for clock skew between instances), and not revoked. The caller checks
 //! what depends on the endpoint: `aud` (the resource) and `scope`.
 
+pub mod opaque;
+
 use std::collections::HashMap;
 use std::sync::RwLock;
 
