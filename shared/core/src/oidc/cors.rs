@@ -25,6 +25,8 @@ pub enum Policy {
     Open,
     /// Client-authenticated endpoints (POST).
     Client,
+    /// Userinfo: any origin (the bearer token is the credential), GET and POST.
+    Userinfo,
 }
 
 impl Policy {
@@ -32,6 +34,7 @@ impl Policy {
         match self {
             Policy::Open => "GET",
             Policy::Client => "POST",
+            Policy::Userinfo => "GET,POST",
         }
     }
 }
@@ -58,7 +61,7 @@ pub fn decorate(req: &Request, response: &mut Response, policy: Policy) {
     let headers = response.headers_mut();
     headers.append(header::VARY, HeaderValue::from_static("Origin"));
     headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin(req));
-    if policy == Policy::Client {
+    if matches!(policy, Policy::Client | Policy::Userinfo) {
         headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("WWW-Authenticate"));
     }
 }

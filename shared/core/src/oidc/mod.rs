@@ -4,6 +4,7 @@
 //! and revocation. Every other path — and a known path with the wrong method — is Logto's
 //! 404 `invalid_request` "unrecognized route or not allowed method (GET on /x)".
 
+pub(crate) mod account;
 pub mod auth;
 pub mod client_auth;
 mod consent;
@@ -11,6 +12,7 @@ mod cors;
 pub mod discovery;
 mod jwks;
 pub mod token;
+pub mod userinfo;
 
 use std::sync::OnceLock;
 
@@ -30,6 +32,7 @@ enum Route {
     Authorization,
     Resume,
     Consent,
+    Userinfo,
 }
 
 const TABLE: &[(&str, Route)] = &[
@@ -42,6 +45,7 @@ const TABLE: &[(&str, Route)] = &[
     ("/oidc/auth", Route::Authorization),
     ("/oidc/auth/{uid}", Route::Resume),
     ("/consent", Route::Consent),
+    ("/oidc/me", Route::Userinfo),
 ];
 
 fn routes() -> Option<&'static Routes<Route>> {
@@ -56,6 +60,7 @@ impl Route {
             Route::Token | Route::Introspection | Route::Revocation => Some(cors::Policy::Client),
             // Browser navigations, not fetches: no CORS.
             Route::Authorization | Route::Resume | Route::Consent => None,
+            Route::Userinfo => Some(cors::Policy::Userinfo),
         }
     }
 }
@@ -78,6 +83,7 @@ pub async fn handle(app: &App, req: Request) -> Response {
             return auth::resume::get(app, &req, &uid).await;
         }
         (Some(Route::Consent), &Method::GET) => return consent::get(app, &req).await,
+        (Some(Route::Userinfo), &Method::GET | &Method::POST) => userinfo::handle(app, &req).await,
         _ => return unrecognized_route(&req).render(),
     };
     let decorate = !matches!(&result, Err(e) if cors::is_denied(e));

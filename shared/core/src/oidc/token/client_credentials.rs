@@ -318,7 +318,13 @@ mod http_tests {
             ),
             ("resource=x".into(), 400, "invalid_request", "missing required parameter 'grant_type'"),
             ("grant_type=password".into(), 400, "unsupported_grant_type", "unsupported grant_type requested"),
-            ("grant_type=authorization_code".into(), 400, "unsupported_grant_type", "unsupported grant_type requested"),
+            ("grant_type=device_code".into(), 400, "unsupported_grant_type", "unsupported grant_type requested"),
+            (
+                "grant_type=authorization_code".into(),
+                400,
+                "invalid_request",
+                "requested grant type is not allowed for this client",
+            ),
             (
                 format!("{cc}&organization_id=org1"),
                 403,

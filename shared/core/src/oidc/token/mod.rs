@@ -3,9 +3,18 @@
 //! check the `scope` syntax, then run the grant. Every response carries
 //! `Cache-Control: no-store`.
 
+pub mod authorization_code;
 pub mod client_credentials;
+pub mod id_token;
 pub mod introspection;
+pub mod pkce;
+pub mod refresh_token;
 pub mod revocation;
+mod user_tokens;
+
+#[cfg(test)]
+#[cfg(feature = "ring")]
+mod user_flow_tests;
 
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
@@ -20,22 +29,36 @@ use crate::{App, Request, Response};
 /// The grants edgeid's token endpoint answers (a closed set: one module per grant).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grant {
+    AuthorizationCode,
+    RefreshToken,
     ClientCredentials,
 }
 
 impl Grant {
     pub fn parse(grant_type: &str) -> Option<Self> {
         match grant_type {
+            "authorization_code" => Some(Grant::AuthorizationCode),
+            "refresh_token" => Some(Grant::RefreshToken),
             "client_credentials" => Some(Grant::ClientCredentials),
             _ => None,
         }
     }
 
     /// Whether the client is registered for this grant (Logto derives `grant_types` from the
-    /// application type: only machine-to-machine apps use `client_credentials`).
+    /// application type, `oidc/utils.ts`: machine-to-machine apps use `client_credentials`
+    /// only; device-flow Native apps `device_code` + `refresh_token`; every other app
+    /// `authorization_code` + `refresh_token`).
     pub fn allowed_for(self, client: &Client) -> bool {
+        let app = &client.record.app;
+        let m2m = app.app_type == ApplicationType::MachineToMachine;
         match self {
-            Grant::ClientCredentials => client.record.app.app_type == ApplicationType::MachineToMachine,
+            Grant::ClientCredentials => m2m,
+            Grant::RefreshToken => !m2m,
+            Grant::AuthorizationCode => {
+                let device_flow =
+                    app.app_type == ApplicationType::Native && app.custom_client_metadata.is_device_flow == Some(true);
+                !m2m && !device_flow
+            }
         }
     }
 }
@@ -56,6 +79,8 @@ pub async fn post(app: &App, req: &Request) -> Result<Response, OAuthError> {
     }
     match grant {
         Grant::ClientCredentials => client_credentials::exchange(app, &client, &params).await,
+        Grant::AuthorizationCode => authorization_code::exchange(app, &client, &params).await,
+        Grant::RefreshToken => refresh_token::exchange(app, &client, &params).await,
     }
 }
 
