@@ -195,11 +195,21 @@ pub fn index_op(
 const REVOKE_PAGE: usize = 100;
 
 /// Revoke a grant and every token issued from it (node-oidc-provider's `revoke(ctx, grantId)`:
-/// a replayed code, a reused refresh token, a revoked token). Idempotent, and safe to repeat
-/// after a failure half-way: (1) JWT `jti`s go on the deny list, (2) the grant is deleted —
-/// from here on no code, refresh or opaque token of it is accepted anywhere — (3) the token
-/// records and index entries are removed.
+/// a replayed code, a reused refresh token, a revoked refresh token). Idempotent, and safe to
+/// repeat after a failure half-way: (1) JWT `jti`s go on the deny list, (2) the grant is
+/// deleted — from here on no code, refresh or opaque token of it is accepted anywhere — (3)
+/// the token records and index entries are removed.
 pub async fn revoke(app: &App, grant_id: &str) -> Result<(), Internal> {
+    revoke_with(app, grant_id, true).await
+}
+
+/// Revoke every token issued from a grant but keep the grant (oidc-provider's
+/// `revokeGrantPolicy` for a revoked access token: the user's consent stays).
+pub async fn revoke_tokens(app: &App, grant_id: &str) -> Result<(), Internal> {
+    revoke_with(app, grant_id, false).await
+}
+
+async fn revoke_with(app: &App, grant_id: &str, delete_grant: bool) -> Result<(), Internal> {
     let store = app.store.as_ref();
     let prefix = keys::grant_tokens(grant_id);
     let mut entries: Vec<(Key, TokenKind, String, IndexEntry)> = Vec::new();
@@ -235,7 +245,9 @@ pub async fn revoke(app: &App, grant_id: &str) -> Result<(), Internal> {
     }
     commit_chunks(app, deny, max_batch).await?;
 
-    store.delete(&keys::grant(grant_id)).await?;
+    if delete_grant {
+        store.delete(&keys::grant(grant_id)).await?;
+    }
 
     let mut cleanup = Vec::new();
     for (index_key, kind, id, _) in entries {
@@ -350,6 +362,23 @@ mod tests {
         assert!(app.store.list(&keys::grant_tokens(&g.id), None, 10).await.unwrap().items.is_empty());
         assert!(app.store.get(&keys::refresh_token("r2")).await.unwrap().is_some());
         assert!(find(&app, &other.id).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn revoke_tokens_keeps_the_grant() {
+        let app = testing::app();
+        let g = grant(&app);
+        insert(&app, &g).await.unwrap();
+        app.store
+            .commit(vec![
+                WriteOp::Put { key: keys::refresh_token("r1"), value: b"{}".to_vec(), options: PutOptions::ALWAYS },
+                index_op(&g.id, TokenKind::Refresh, "r1", "spa", testing::T0 + 1000).unwrap(),
+            ])
+            .await
+            .unwrap();
+        revoke_tokens(&app, &g.id).await.unwrap();
+        assert!(find(&app, &g.id).await.unwrap().is_some());
+        assert!(app.store.get(&keys::refresh_token("r1")).await.unwrap().is_none());
     }
 
     #[tokio::test]

@@ -35,7 +35,7 @@ impl DiscoveryCache {
 }
 
 /// The grants the token endpoint answers.
-pub const GRANT_TYPES_SUPPORTED: &[&str] = &["client_credentials"];
+pub const GRANT_TYPES_SUPPORTED: &[&str] = &["authorization_code", "refresh_token", "client_credentials"];
 
 pub fn document(config: &Config, alg: Alg) -> serde_json::Value {
     let issuer = config.issuer();
@@ -71,6 +71,7 @@ pub fn document(config: &Config, alg: Alg) -> serde_json::Value {
         "subject_types_supported": ["public"],
         "token_endpoint": format!("{issuer}/token"),
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "userinfo_endpoint": format!("{issuer}/me"),
     })
 }
 
@@ -110,13 +111,17 @@ mod tests {
         assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
         assert_eq!(doc["introspection_endpoint"], format!("{base}/token/introspection"));
         assert_eq!(doc["revocation_endpoint"], format!("{base}/token/revocation"));
-        assert_eq!(doc["grant_types_supported"], serde_json::json!(["client_credentials"]));
+        assert_eq!(
+            doc["grant_types_supported"],
+            serde_json::json!(["authorization_code", "refresh_token", "client_credentials"])
+        );
+        assert_eq!(doc["userinfo_endpoint"], format!("{base}/me"));
         assert_eq!(doc["id_token_signing_alg_values_supported"], serde_json::json!(["ES256"]));
         assert_eq!(
             doc["token_endpoint_auth_methods_supported"],
             serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
         );
-        for absent in ["userinfo_endpoint", "end_session_endpoint", "device_authorization_endpoint"] {
+        for absent in ["end_session_endpoint", "device_authorization_endpoint"] {
             assert!(doc.get(absent).is_none(), "{absent} does not answer yet");
         }
         assert_eq!(discovery(&app, "/oidc/.well-known/oauth-authorization-server").await, doc);

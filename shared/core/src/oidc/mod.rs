@@ -1,7 +1,7 @@
 //! The OIDC provider under `/oidc` (node-oidc-provider's routes, Logto's behaviour).
 //!
-//! Answering now: discovery, JWKS, the token endpoint (`client_credentials`), introspection
-//! and revocation. Every other path — and a known path with the wrong method — is Logto's
+//! Answering now: discovery, JWKS, the token endpoint (`authorization_code`, `refresh_token`,
+//! `client_credentials`), userinfo (`/oidc/me`), introspection and revocation. Every other path — and a known path with the wrong method — is Logto's
 //! 404 `invalid_request` "unrecognized route or not allowed method (GET on /x)".
 
 pub(crate) mod account;

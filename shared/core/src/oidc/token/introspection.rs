@@ -1,15 +1,19 @@
 //! `POST /oidc/token/introspection` (RFC 7662), client authentication required.
 //!
-//! Deliberately unlike Logto — which answers `unsupported_token_type` for JWTs — edgeid
-//! introspects the JWT access tokens it issued (so far the only tokens it issues): active
-//! when the signature verifies against the key ring, it is unexpired, issued by us and not
-//! revoked. Anything else, including opaque strings we never issued, is `{"active":false}`.
-//! A public client only sees its own tokens (oidc-provider's default `allowedPolicy`).
+//! Opaque access tokens and refresh tokens as oidc-provider does: active while unexpired,
+//! unconsumed (Logto's 3 s grace after a rotation counts as unconsumed) and their grant alive;
+//! `{active, sub, client_id, exp, iat, sid?, iss, scope, token_type?}` (no `token_type` for a
+//! refresh token). Deliberately unlike Logto — which answers `unsupported_token_type` for
+//! JWTs — edgeid also introspects the JWT access tokens it issued: active when the signature
+//! verifies against the key ring, it is unexpired, issued by us and not revoked. Anything
+//! else is `{"active":false}`. A public client only sees its own tokens (oidc-provider's
+//! default `allowedPolicy`).
 
 use serde::Serialize;
 
 use super::{no_store_json, single};
-use crate::domain::access_token::{self, TokenError};
+use crate::domain::access_token::{self, TokenError, opaque};
+use crate::domain::{grant, refresh_token};
 use crate::error::OAuthError;
 use crate::oidc::client_auth::{self, AuthMethod};
 use crate::oidc::{form, missing_parameter};
@@ -32,6 +36,71 @@ struct Active<'a> {
     organization_id: Option<&'a str>,
 }
 
+/// The answer for an active opaque access or refresh token.
+#[derive(Serialize)]
+struct ActiveOpaque {
+    active: bool,
+    sub: String,
+    client_id: String,
+    exp: i64,
+    iat: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sid: Option<String>,
+    iss: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_type: Option<&'static str>,
+}
+
+async fn introspect_opaque(
+    app: &App,
+    client: &client_auth::Client,
+    token: &str,
+    hint: Option<&str>,
+) -> Result<Option<ActiveOpaque>, OAuthError> {
+    let now = app.clock.now_secs();
+    let refresh_first = hint == Some("refresh_token");
+    let mut found = None;
+    for refresh in [refresh_first, !refresh_first] {
+        found = if refresh {
+            refresh_token::find(app, token).await?.and_then(|f| {
+                let live = !f.token.is_expired(now) && !f.is_spent(app.clock.now_ms());
+                let t = f.token;
+                live.then_some((t.account_id, t.client_id, t.grant_id, t.exp, t.iat, t.sid, t.scope, None))
+            })
+        } else {
+            opaque::find(app, token)
+                .await?
+                .map(|t| (t.account_id, t.client_id, t.grant_id, t.exp, t.iat, t.sid, t.scope, Some("Bearer")))
+        };
+        if found.is_some() {
+            break;
+        }
+    }
+    let Some((account_id, client_id, grant_id, exp, iat, sid, scope, token_type)) = found else {
+        return Ok(None);
+    };
+    let Some(grant) = grant::find(app, &grant_id).await? else { return Ok(None) };
+    if grant.value.client_id != client_id || grant.value.account_id != account_id {
+        return Ok(None);
+    }
+    if client.method == AuthMethod::None && client_id != client.id() {
+        return Ok(None);
+    }
+    Ok(Some(ActiveOpaque {
+        active: true,
+        sub: account_id,
+        client_id,
+        exp,
+        iat,
+        sid,
+        iss: app.config.issuer(),
+        scope: (!scope.is_empty()).then_some(scope),
+        token_type,
+    }))
+}
+
 #[derive(Serialize)]
 struct Inactive {
     active: bool,
@@ -41,8 +110,14 @@ pub async fn post(app: &App, req: &Request) -> Result<Response, OAuthError> {
     let params = form(req)?;
     let client = client_auth::authenticate(app, req.headers(), &params).await?;
     let token = single(&params, "token")?.ok_or_else(|| missing_parameter("token"))?;
-    single(&params, "token_type_hint")?;
+    let hint = single(&params, "token_type_hint")?;
     let inactive = || no_store_json(&Inactive { active: false });
+    if opaque::looks_opaque(token) {
+        return Ok(match introspect_opaque(app, &client, token, hint).await? {
+            Some(active) => no_store_json(&active),
+            None => inactive(),
+        });
+    }
     match access_token::verify(app, token).await {
         Ok(claims) if client.method == AuthMethod::None && claims.client_id != client.id() => Ok(inactive()),
         Ok(claims) => Ok(no_store_json(&Active {

@@ -1,8 +1,11 @@
 //! `POST /oidc/token/revocation` (RFC 7009), client authentication required.
 //!
-//! edgeid's access tokens are JWTs, so revoking one puts its `jti` on a deny list in the store
-//! until the token would have expired (introspection and the Management API guard consult
-//! it). Logto instead rejects JWTs here with `unsupported_token_type`. Invalid, expired or
+//! Opaque access tokens and refresh tokens are revoked as oidc-provider v9 does: every token
+//! of the same grant goes with them; a refresh token also takes the grant itself (the default
+//! `revokeGrantPolicy` keeps the grant only when an access token is revoked). JWT access
+//! tokens are revoked by putting their `jti` on a deny list in the store until the token
+//! would have expired (introspection and the Management API guard consult it); Logto instead
+//! rejects JWTs here with `unsupported_token_type`. Invalid, expired or
 //! unknown tokens get 200 (RFC 7009 §2.2); revoking twice is harmless. Another client's token:
 //! a public client gets 200 without effect, a confidential client 400 `invalid_request`
 //! (oidc-provider's default `allowedPolicy`).
@@ -10,7 +13,8 @@
 use http::StatusCode;
 
 use super::single;
-use crate::domain::access_token::{self, TokenError};
+use crate::domain::access_token::{self, TokenError, opaque};
+use crate::domain::{grant, refresh_token};
 use crate::error::OAuthError;
 use crate::oidc::client_auth::{self, AuthMethod};
 use crate::oidc::{form, missing_parameter};
@@ -20,7 +24,11 @@ pub async fn post(app: &App, req: &Request) -> Result<Response, OAuthError> {
     let params = form(req)?;
     let client = client_auth::authenticate(app, req.headers(), &params).await?;
     let token = single(&params, "token")?.ok_or_else(|| missing_parameter("token"))?;
-    single(&params, "token_type_hint")?;
+    let hint = single(&params, "token_type_hint")?;
+    if opaque::looks_opaque(token) {
+        revoke_opaque(app, &client, token, hint).await?;
+        return Ok(crate::http::empty(StatusCode::OK));
+    }
     match access_token::verify(app, token).await {
         Ok(claims) if claims.client_id != client.id() => {
             if client.method != AuthMethod::None {
@@ -32,6 +40,37 @@ pub async fn post(app: &App, req: &Request) -> Result<Response, OAuthError> {
         Err(_) => {}
     }
     Ok(crate::http::empty(StatusCode::OK))
+}
+
+/// An opaque access token or a refresh token (looked up in the hinted order; unknown → no-op).
+async fn revoke_opaque(
+    app: &App,
+    client: &client_auth::Client,
+    token: &str,
+    hint: Option<&str>,
+) -> Result<(), OAuthError> {
+    let refresh_first = hint == Some("refresh_token");
+    for refresh in [refresh_first, !refresh_first] {
+        let found = if refresh {
+            refresh_token::find(app, token).await?.map(|f| (f.token.client_id, f.token.grant_id, true))
+        } else {
+            opaque::find(app, token).await?.map(|t| (t.client_id, t.grant_id, false))
+        };
+        let Some((client_id, grant_id, is_refresh)) = found else { continue };
+        if client_id != client.id() {
+            if client.method != AuthMethod::None {
+                return Err(OAuthError::invalid_request("client is not authorized to revoke the presented token"));
+            }
+            return Ok(());
+        }
+        if is_refresh {
+            grant::revoke(app, &grant_id).await?;
+        } else {
+            grant::revoke_tokens(app, &grant_id).await?;
+        }
+        return Ok(());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -506,3 +506,83 @@ async fn an_opaque_token_without_openid_is_refused_at_userinfo() {
     let got = userinfo(&app, body["access_token"].as_str().unwrap()).await;
     assert_error(&got, 403, "insufficient_scope", "access token missing openid scope");
 }
+
+async fn introspect(app: &TestApp, who: Option<(&str, &str)>, body: &str) -> Value {
+    let (status, _, json) = call(app, post_form("/oidc/token/introspection", who, body)).await;
+    assert_eq!(status, 200, "{json}");
+    json
+}
+
+#[tokio::test]
+async fn opaque_and_refresh_tokens_introspect_while_alive() {
+    let app = world().await;
+    let (code, _) = spa_code(&app, "openid offline_access profile").await;
+    let (_, _, body) = redeem(&app, &code).await;
+    let at = body["access_token"].as_str().unwrap();
+    let rt = body["refresh_token"].as_str().unwrap();
+    let now = T0 / 1000;
+    let got = introspect(&app, None, &format!("client_id={SPA}&token={at}")).await;
+    assert_eq!(
+        got,
+        json!({
+            "active": true, "sub": USER, "client_id": SPA, "exp": now + 3600, "iat": now, "sid": "sid-1",
+            "iss": "http://localhost:3001/oidc", "scope": "openid offline_access profile", "token_type": "Bearer"
+        })
+    );
+    let got = introspect(&app, Some((WEB, WEB_SECRET)), &format!("token={rt}&token_type_hint=refresh_token")).await;
+    assert_eq!((got["active"].as_bool(), got["exp"].as_i64()), (Some(true), Some(now + 14 * 86_400)));
+    assert!(got.get("token_type").is_none(), "no token_type for refresh tokens");
+    // Another public client sees nothing; unknown values are inactive.
+    let inactive = json!({"active": false});
+    let mut other = crate::domain::application::ApplicationRecord::new(
+        "spa2".into(),
+        "spa2".into(),
+        crate::domain::application::ApplicationType::Spa,
+        T0,
+    );
+    other.app.oidc_client_metadata.redirect_uris = vec![REDIRECT.into()];
+    crate::domain::application::insert(app.store.as_ref(), &other).await.unwrap();
+    assert_eq!(introspect(&app, None, &format!("client_id=spa2&token={at}")).await, inactive);
+    assert_eq!(introspect(&app, None, &format!("client_id={SPA}&token={}", "A".repeat(43))).await, inactive);
+    // A rotated-away refresh token turns inactive after the grace.
+    refresh(&app, rt, "").await;
+    app.clock.advance_ms(REUSE_GRACE_MS + 1);
+    assert_eq!(introspect(&app, None, &format!("client_id={SPA}&token={rt}")).await, inactive);
+}
+
+#[tokio::test]
+async fn revoking_an_access_token_revokes_the_grants_tokens_and_a_refresh_token_the_grant() {
+    let app = world().await;
+    let revoke = |who: Option<(&'static str, &'static str)>, body: String| {
+        let app = &app;
+        async move { call(app, post_form("/oidc/token/revocation", who, &body)).await }
+    };
+    let (code, grant_id) = spa_code(&app, "openid offline_access").await;
+    let (_, _, body) = redeem(&app, &code).await;
+    let at = body["access_token"].as_str().unwrap();
+    let rt = body["refresh_token"].as_str().unwrap();
+    // A confidential client may not revoke the SPA's token; a public one is ignored.
+    let got = revoke(Some((WEB, WEB_SECRET)), format!("token={at}")).await;
+    assert_error(&got, 400, "invalid_request", "client is not authorized to revoke the presented token");
+    assert_eq!(userinfo(&app, at).await.0, 200);
+    let (status, _, empty) = revoke(None, format!("client_id={SPA}&token={at}")).await;
+    assert_eq!((status.as_u16(), empty), (200, Value::Null));
+    assert_error(&userinfo(&app, at).await, 401, "invalid_token", "access token not found");
+    assert_error(&refresh(&app, rt, "").await, 400, "invalid_grant", "refresh token not found");
+    assert!(grant::find(&app, &grant_id).await.unwrap().is_some(), "the consent stays");
+
+    let (code, grant_id) = spa_code(&app, "openid offline_access").await;
+    let (_, _, body) = redeem(&app, &code).await;
+    let rt = body["refresh_token"].as_str().unwrap();
+    let (status, _, _) = revoke(None, format!("client_id={SPA}&token={rt}&token_type_hint=refresh_token")).await;
+    assert_eq!(status, 200);
+    assert!(grant::find(&app, &grant_id).await.unwrap().is_none());
+    assert_error(
+        &userinfo(&app, body["access_token"].as_str().unwrap()).await,
+        401,
+        "invalid_token",
+        "access token not found",
+    );
+    // Unknown tokens: 200, nothing happens.
+    assert_eq!(revoke(None, format!("client_id={SPA}&token={}", "B".repeat(43))).await.0, 200);
+}
