@@ -12,8 +12,8 @@
 pub mod access_token;
 pub mod application;
 pub mod authorization_code;
-pub mod connector;
 pub mod claims;
+pub mod connector;
 pub mod cookie_keys;
 pub mod cookies;
 pub mod grant;

@@ -431,14 +431,16 @@ async fn a_suspended_or_deleted_user_gets_nothing() {
     let (_, _, body) = redeem(&app, &code).await;
     let at = body["access_token"].as_str().unwrap().to_owned();
     let rt = body["refresh_token"].as_str().unwrap().to_owned();
-    let mut u = user::find(app.store.as_ref(), USER).await.unwrap().unwrap().value;
+    let current = user::find(app.store.as_ref(), USER).await.unwrap().unwrap();
+    let mut u = current.value.clone();
     u.is_suspended = true;
-    user::insert_record(app.store.as_ref(), &u).await.unwrap();
+    user::update(app.store.as_ref(), &current, &u).await.unwrap();
     assert_error(&refresh(&app, &rt, "").await, 400, "invalid_grant", "user is suspended");
     assert_error(&userinfo(&app, &at).await, 400, "invalid_grant", "user is suspended");
     let (code, _) = spa_code(&app, "openid").await;
     assert_error(&redeem(&app, &code).await, 400, "invalid_grant", "user is suspended");
-    app.store.delete(&crate::store::Key::new(["user", USER])).await.unwrap();
+    let current = user::find(app.store.as_ref(), USER).await.unwrap().unwrap();
+    user::delete(app.store.as_ref(), &current).await.unwrap();
     assert_error(&userinfo(&app, &at).await, 400, "invalid_grant", "user not found");
 }
 
