@@ -13,7 +13,6 @@ use crate::domain::scope::Scope;
 use crate::domain::user::{self, UserRecord};
 use crate::jose;
 use crate::oidc::token::pkce;
-use crate::store::Store as _;
 use crate::testing::{self, T0, TestApp, call, post_form, seed::*};
 
 const USER: &str = "user1";
