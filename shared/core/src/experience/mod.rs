@@ -1,14 +1,148 @@
-//! The experience group. Its endpoints arrive with the sign-in and account issues; until then
-//! every path answers 404 in Logto's REST error format.
+//! The experience group: Logto's Experience API (`/api/experience*`, RFC 0004 "interaction
+//! API v2") — how a person signs in, registers or resets a password inside an OIDC
+//! interaction started by `/oidc/auth`.
+//!
+//! Every route first finds the interaction from the signed `_interaction` cookie
+//! ([`session`]), then (except `PUT /api/experience`) its experience storage ([`storage`],
+//! Logto's `InteractionStorage`), then parses the body, as Logto's middleware order does.
+//! State changes are written back to the interaction with `IfVersion`.
 
+pub mod errors;
+mod event;
+mod identification;
+mod interaction;
 pub mod pages;
+mod profile;
+pub mod rules;
+mod session;
+pub mod storage;
+mod submit;
+mod users;
+mod verification;
+
+use std::sync::OnceLock;
+
+use http::{Method, StatusCode};
+use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
+use crate::http::Routes;
 use crate::{App, Request, Response};
 
-pub async fn handle(_app: &App, req: Request) -> Response {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Experience,
+    InteractionEvent,
+    Interaction,
+    Identification,
+    Submit,
+    Profile,
+    ProfilePassword,
+    Password,
+    VerificationCode,
+    VerificationCodeVerify,
+    NewPasswordIdentity,
+}
+
+const TABLE: &[(&str, Route)] = &[
+    ("/api/experience", Route::Experience),
+    ("/api/experience/interaction-event", Route::InteractionEvent),
+    ("/api/experience/interaction", Route::Interaction),
+    ("/api/experience/identification", Route::Identification),
+    ("/api/experience/submit", Route::Submit),
+    ("/api/experience/profile", Route::Profile),
+    ("/api/experience/profile/password", Route::ProfilePassword),
+    ("/api/experience/verification/password", Route::Password),
+    ("/api/experience/verification/verification-code", Route::VerificationCode),
+    ("/api/experience/verification/verification-code/verify", Route::VerificationCodeVerify),
+    ("/api/experience/verification/new-password-identity", Route::NewPasswordIdentity),
+];
+
+fn routes() -> Option<&'static Routes<Route>> {
+    static ROUTES: OnceLock<Option<Routes<Route>>> = OnceLock::new();
+    ROUTES.get_or_init(|| Routes::new(TABLE).ok()).as_ref()
+}
+
+pub async fn handle(app: &App, req: Request) -> Response {
     if let Some(page) = pages::serve(&req) {
         return page;
     }
-    ApiError::route_not_found().render()
+    let mut response = match serve(app, &req).await {
+        Ok(response) => response,
+        Err(error) => error.render(),
+    };
+    // Logto tags every `/api` response with its request id.
+    if let Ok(id) = http::HeaderValue::from_str(&app.rng.id(16)) {
+        response.headers_mut().insert("logto-core-request-id", id);
+    }
+    response.headers_mut().insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
+    let path = req.uri().path();
+    let path = if path.len() > 1 { path.strip_suffix('/').unwrap_or(path) } else { path };
+    let Some((route, _)) = routes().and_then(|r| r.lookup(path)) else {
+        return Err(ApiError::route_not_found());
+    };
+    let ctx = Ctx { app, req };
+    use Route as R;
+    match (route, req.method()) {
+        (R::Experience, &Method::PUT) => event::start(&ctx).await,
+        (R::InteractionEvent, &Method::PUT) => event::switch(&ctx).await,
+        (R::Interaction, &Method::GET) => interaction::get(&ctx).await,
+        (R::Identification, &Method::POST) => identification::identify(&ctx).await,
+        (R::Submit, &Method::POST) => submit::submit(&ctx).await,
+        (R::Profile, &Method::POST) => profile::add(&ctx).await,
+        (R::ProfilePassword, &Method::PUT) => profile::reset_password(&ctx).await,
+        (R::Password, &Method::POST) => verification::password::verify(&ctx).await,
+        (R::VerificationCode, &Method::POST) => verification::code::send(&ctx).await,
+        (R::VerificationCodeVerify, &Method::POST) => verification::code::verify(&ctx).await,
+        (R::NewPasswordIdentity, &Method::POST) => verification::new_password_identity::verify(&ctx).await,
+        _ => Err(ApiError::route_not_found()),
+    }
+}
+
+/// One request as a handler sees it.
+struct Ctx<'a> {
+    app: &'a App,
+    req: &'a Request,
+}
+
+impl Ctx<'_> {
+    /// The JSON body as `T` (Logto's `koaGuard`: 400 `guard.invalid_input`). Unknown fields are
+    /// ignored, as zod strips them.
+    fn body<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        let body = self.req.body();
+        if !body.is_empty() && !crate::http::content_type_is(self.req.headers(), "application/json") {
+            return Err(invalid_body("Content-Type must be application/json"));
+        }
+        crate::http::parse_json(body).map_err(invalid_body)
+    }
+}
+
+fn invalid_body(details: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "guard.invalid_input", "The request body is invalid.").with_details(details)
+}
+
+fn json<T: serde::Serialize + ?Sized>(status: StatusCode, body: &T) -> Result<Response, ApiError> {
+    Ok(crate::http::json_response(status, body))
+}
+
+fn no_content() -> Result<Response, ApiError> {
+    Ok(crate::http::empty(StatusCode::NO_CONTENT))
+}
+
+#[cfg(test)]
+#[cfg(feature = "ring")]
+mod tests;
+
+#[cfg(test)]
+mod route_table {
+    use super::*;
+
+    #[test]
+    fn the_route_table_is_valid() {
+        assert!(routes().is_some());
+    }
 }

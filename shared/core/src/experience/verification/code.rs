@@ -1,0 +1,171 @@
+//! `POST /api/experience/verification/verification-code` (send) and `.../verify`.
+//!
+//! Sending: `{identifier: {type: email|phone, value}, interactionEvent}` → `{verificationId}`.
+//! A code record is created every time; delivery is skipped (anti-enumeration, as in Logto)
+//! for ForgotPassword to an unknown recipient and for SignIn to an unknown recipient when
+//! registration is off. Sends are rate limited per recipient and per interaction (429
+//! `request.message_rate_limited`, counted even when delivery is skipped so the limit does
+//! not reveal who is registered). No connector → 501 `connector.not_found`.
+//!
+//! Verifying: `{identifier, verificationId, code}` → `{verificationId}`; the record must be
+//! the code record of that type (404 `session.verification_session_not_found`), the code is
+//! checked (400 `verification_code.*`) and the outcome reported to the sentinel.
+
+use http::StatusCode;
+use serde::Deserialize;
+
+use super::super::session::Session;
+use super::super::storage::{
+    CodeRecord, Identifier, IdentifierType, InteractionEvent, VerificationRecord, VerificationType,
+};
+use super::super::{Ctx, errors, invalid_body, json, rules, users};
+use super::{VerificationId, with_sentinel};
+use crate::Response;
+use crate::connectors::{self, ConnectorKind, TemplateType};
+use crate::domain::message_rate;
+use crate::domain::sentinel::Action;
+use crate::domain::verification_code::{self, Recipient};
+use crate::error::ApiError;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SendBody {
+    identifier: Identifier,
+    interaction_event: InteractionEvent,
+}
+
+fn recipient(identifier: &Identifier) -> Result<Recipient, ApiError> {
+    match identifier.kind {
+        IdentifierType::Email => Ok(Recipient::Email(identifier.value.clone())),
+        IdentifierType::Phone => Ok(Recipient::Phone(identifier.value.clone())),
+        _ => {
+            Err(invalid_body("Error in key path \"identifier.type\": (invalid_enum_value) expected 'email' | 'phone'"))
+        }
+    }
+}
+
+fn template(name: &str) -> TemplateType {
+    match name {
+        "SignIn" => TemplateType::SignIn,
+        "Register" => TemplateType::Register,
+        "ForgotPassword" => TemplateType::ForgotPassword,
+        "BindMfa" => TemplateType::BindMfa,
+        _ => TemplateType::Generic,
+    }
+}
+
+pub(in super::super) async fn send(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let app = ctx.app;
+    let mut session = Session::open(app, ctx.req).await?;
+    let body: SendBody = ctx.body()?;
+    let to = recipient(&body.identifier)?;
+    let rules = rules::load(app).await?;
+    let identified = session.storage.user_id.is_some();
+    if !identified && !session.storage.captcha.verified && !session.storage.captcha.skipped {
+        rules.guard_captcha()?;
+    }
+    // An identified user getting a code for an identifier that is not a sign-up identifier is
+    // binding it as an MFA factor (Logto's `BindMfa` template).
+    let template_type = if identified && !rules.is_sign_up_identifier(body.identifier.kind) {
+        "BindMfa"
+    } else {
+        body.interaction_event.template_type()
+    };
+
+    let unknown = || async { users::find_by_identifier(app, &body.identifier).await.map(|u| u.is_none()) };
+    let skip_delivery = match body.interaction_event {
+        InteractionEvent::ForgotPassword => unknown().await?,
+        InteractionEvent::SignIn if !identified && rules.registration_disabled() => unknown().await?,
+        _ => false,
+    };
+
+    let recipient_key = message_rate::normalize_recipient(&body.identifier.value);
+    let Some(recipient_slot) =
+        message_rate::take(app, "recipient", &recipient_key, message_rate::PER_RECIPIENT).await?
+    else {
+        return Err(errors::message_rate_limited());
+    };
+    let Some(interaction_slot) =
+        message_rate::take(app, "interaction", &session.interaction.uid, message_rate::PER_INTERACTION).await?
+    else {
+        message_rate::give_back(app, &recipient_slot).await;
+        return Err(errors::message_rate_limited());
+    };
+
+    let id = app.rng.id(21);
+    let sent = async {
+        let code = verification_code::create(app, &id, to.clone(), template_type, rules.code_policy()).await?;
+        if skip_delivery {
+            return Ok(());
+        }
+        let kind = match to {
+            Recipient::Email(_) => ConnectorKind::Email,
+            Recipient::Phone(_) => ConnectorKind::Sms,
+        };
+        connectors::send_verification_code(app, kind, &body.identifier.value, template(template_type), &code)
+            .await
+            .map_err(|e| e.to_api_error())
+    }
+    .await;
+    if let Err(e) = sent {
+        // Logto does not count failed sends.
+        message_rate::give_back(app, &recipient_slot).await;
+        message_rate::give_back(app, &interaction_slot).await;
+        return Err(e);
+    }
+
+    session.storage.set_record(code_record(
+        &body.identifier,
+        CodeRecord {
+            id: id.clone(),
+            identifier: body.identifier.clone(),
+            template_type: template_type.into(),
+            verified: false,
+        },
+    ));
+    session.save(app).await?;
+    json(StatusCode::OK, &VerificationId { verification_id: &id })
+}
+
+fn code_record(identifier: &Identifier, record: CodeRecord) -> VerificationRecord {
+    match identifier.kind {
+        IdentifierType::Phone => VerificationRecord::PhoneVerificationCode(record),
+        _ => VerificationRecord::EmailVerificationCode(record),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VerifyBody {
+    identifier: Identifier,
+    verification_id: String,
+    code: String,
+}
+
+pub(in super::super) async fn verify(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let app = ctx.app;
+    let mut session = Session::open(app, ctx.req).await?;
+    let body: VerifyBody = ctx.body()?;
+    let to = recipient(&body.identifier)?;
+    let kind = match to {
+        Recipient::Email(_) => VerificationType::EmailVerificationCode,
+        Recipient::Phone(_) => VerificationType::PhoneVerificationCode,
+    };
+    if session.storage.record_of(kind, &body.verification_id).is_none() {
+        return Err(errors::verification_session_not_found());
+    }
+    let rules = rules::load(app).await?;
+    let outcome = match verification_code::verify(app, &body.verification_id, &to, &body.code).await? {
+        Ok(()) => Ok(()),
+        Err(e) => Err(errors::code_error(&e)),
+    };
+    with_sentinel(app, rules.sentinel_policy(), Action::VerificationCode, &body.identifier.value, outcome).await?;
+
+    if let Some(VerificationRecord::EmailVerificationCode(record) | VerificationRecord::PhoneVerificationCode(record)) =
+        session.storage.record_of(kind, &body.verification_id)
+    {
+        record.verified = true;
+    }
+    session.save(app).await?;
+    json(StatusCode::OK, &VerificationId { verification_id: &body.verification_id })
+}
