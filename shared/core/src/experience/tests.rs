@@ -28,8 +28,12 @@ async fn browser(app: &App) -> Browser {
         scope: "openid".into(),
         ..Default::default()
     };
-    let interaction =
-        Interaction::new(app, params, Prompt { name: PromptName::Login, reasons: vec!["no_session".into()] }, None);
+    let interaction = Interaction::new(
+        app,
+        params,
+        Prompt { name: PromptName::Login, reasons: vec!["no_session".into()], details: Default::default() },
+        None,
+    );
     interaction::insert(app, &interaction).await.unwrap();
     let keys = cookies::keys(app).await.unwrap();
     let map = json!({ "spa": interaction.uid, LEGACY: interaction.uid }).to_string();
