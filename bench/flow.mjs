@@ -2,7 +2,12 @@
 // CONCURRENCY virtual users complete in SECONDS, each flow a fresh browser (own cookie jar,
 // own PKCE verifier, own state and nonce), against one server:
 //
-//   node bench/flow.mjs <edgeid|peer> <base_url> <server_pid> <username> <password> <seconds> <concurrency>
+//   node bench/flow.mjs <edgeid|peer> <base_url> <server_pid> <username> <password> <seconds> <concurrency> [signin|sso]
+//
+// `signin` (default) counts full sign-ins. `sso` counts the same authorization-code + PKCE flow
+// for a browser that is already signed in (each virtual user signs in once, untimed, and keeps
+// its session cookie): authorize → (the server's own hops, followed as redirects) → callback →
+// token exchange, no password and no sign-in page: the protocol work alone, on both servers.
 //
 // edgeid (Logto's hops, reference §4.11): GET /oidc/auth → 303 /sign-in; PUT /api/experience
 // {SignIn}; POST /api/experience/verification/password; POST /api/experience/identification;
@@ -15,9 +20,10 @@
 // The first flow is checked end to end (ID token verified against the JWKS, issuer, audience,
 // nonce, sub); every later flow must reach a 200 from the token endpoint with an id_token.
 // Prints one `FLOWJSON {...}` line: flows, failures, seconds, the server's CPU seconds (from
-// /proc/<pid>/stat) and p50/p99 per step.
+// /proc/<pid>/stat), this client's CPU seconds and p50/p99 per step.
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
@@ -25,7 +31,8 @@ const require = createRequire(import.meta.url);
 const load = (name) => import(pathToFileURL(require.resolve(name)).href);
 const { createRemoteJWKSet, jwtVerify } = await load('jose');
 
-const [name, base, pid, username, password, secondsArg, concurrencyArg] = process.argv.slice(2);
+const [name, base, pid, username, password, secondsArg, concurrencyArg, modeArg] = process.argv.slice(2);
+const mode = modeArg ?? 'signin';
 const seconds = Number(secondsArg ?? 10);
 const concurrency = Number(concurrencyArg ?? 8);
 const issuer = `${base}/oidc`;
@@ -44,7 +51,7 @@ class Jar {
   #cookies = new Map();
 
   store(response) {
-    for (const line of response.headers.getSetCookie()) {
+    for (const line of response.setCookie) {
       const [pair, ...attributes] = line.split(';');
       const eq = pair.indexOf('=');
       const cookie = pair.slice(0, eq).trim();
@@ -65,6 +72,29 @@ class Jar {
 
 class FlowError extends Error {}
 
+// node:http with keep-alive rather than fetch (undici): about a third of the client CPU per
+// request, and the client shares one core with nothing else but must outpace the servers.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+function request(url, { method = 'GET', headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode,
+          location: res.headers.location ?? null,
+          setCookie: res.headers['set-cookie'] ?? [],
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 const timings = new Map(); // step → [ms]
 function record(step, ms) {
   if (!timings.has(step)) timings.set(step, []);
@@ -82,15 +112,15 @@ async function hop(jar, step, url, { method = 'GET', json, form, expect }) {
     headers['content-type'] = 'application/x-www-form-urlencoded';
     body = new URLSearchParams(form).toString();
   }
+  if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
   const started = performance.now();
-  const response = await fetch(new URL(url, base), { method, headers, body, redirect: 'manual' });
-  const text = await response.text();
+  const response = await request(new URL(url, base), { method, headers, body });
   record(step, performance.now() - started);
   jar.store(response);
   if (response.status !== expect) {
-    throw new FlowError(`${step}: HTTP ${response.status} (expected ${expect}) ${text.slice(0, 200)}`);
+    throw new FlowError(`${step}: HTTP ${response.status} (expected ${expect}) ${response.text.slice(0, 200)}`);
   }
-  return { location: response.headers.get('location'), text };
+  return { location: response.location, text: response.text };
 }
 
 function codeFrom(location, state) {
@@ -102,8 +132,7 @@ function codeFrom(location, state) {
   return code;
 }
 
-async function oneFlow() {
-  const jar = new Jar();
+function authorizeRequest(prompt) {
   const verifier = b64url(randomBytes(32));
   const challenge = b64url(createHash('sha256').update(verifier).digest());
   const state = b64url(randomBytes(12));
@@ -118,11 +147,27 @@ async function oneFlow() {
     nonce,
     code_challenge: challenge,
     code_challenge_method: 'S256',
-    prompt: 'consent',
+    ...(prompt && { prompt }),
   })) {
     authorize.searchParams.set(k, v);
   }
+  return { authorize, verifier, state, nonce };
+}
 
+async function exchange(jar, code, verifier) {
+  const { text } = await hop(jar, 'token', `${issuer}/token`, {
+    method: 'POST',
+    form: { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier, client_id: clientId },
+    expect: 200,
+  });
+  const tokens = JSON.parse(text);
+  if (!tokens.id_token || !tokens.access_token) throw new FlowError('token response without id_token/access_token');
+  return tokens;
+}
+
+/** A full sign-in (SDKs send prompt=consent), in `jar`'s browser. */
+async function oneFlow(jar = new Jar()) {
+  const { authorize, verifier, state, nonce } = authorizeRequest('consent');
   let location = (await hop(jar, 'authorize', authorize, { expect: 303 })).location;
   if (name === 'edgeid') {
     await hop(jar, 'experience', '/api/experience', { method: 'PUT', json: { interactionEvent: 'SignIn' }, expect: 204 });
@@ -149,15 +194,28 @@ async function oneFlow() {
     location = (await hop(jar, 'consent', location, { expect: 303 })).location; // → /oidc/auth/<uid2>
     location = (await hop(jar, 'resume_consent', location, { expect: 303 })).location; // → callback
   }
-  const code = codeFrom(location, state);
-  const { text } = await hop(jar, 'token', `${issuer}/token`, {
-    method: 'POST',
-    form: { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier, client_id: clientId },
-    expect: 200,
-  });
-  const tokens = JSON.parse(text);
-  if (!tokens.id_token || !tokens.access_token) throw new FlowError('token response without id_token/access_token');
+  const tokens = await exchange(jar, codeFrom(location, state), verifier);
   return { tokens, nonce };
+}
+
+/** The flow of a browser that holds a session: no prompt, the server's redirects followed. */
+async function ssoFlow(jar) {
+  const { authorize, verifier, state } = authorizeRequest(undefined);
+  let { location } = await hop(jar, 'authorize', authorize, { expect: 303 });
+  for (let hops = 0; !location.startsWith(redirectUri); hops += 1) {
+    const path = new URL(location, base).pathname;
+    if (hops === 4 || path.startsWith('/sign-in') || path.startsWith('/interaction/')) {
+      throw new FlowError(`signed-in browser sent to ${location}`);
+    }
+    const step = path.startsWith('/consent') ? 'consent' : 'resume';
+    const started = performance.now();
+    const response = await request(new URL(location, base), { headers: { cookie: jar.header() } });
+    record(step, performance.now() - started);
+    jar.store(response);
+    if (response.status !== 302 && response.status !== 303) throw new FlowError(`${step}: HTTP ${response.status}`);
+    location = response.location;
+  }
+  await exchange(jar, codeFrom(location, state), verifier);
 }
 
 // Correctness gate: one flow, its ID token verified.
@@ -177,16 +235,23 @@ try {
 }
 timings.clear();
 
+// One browser per virtual user; in `sso` mode each signs in once before the clock starts.
+const jars = Array.from({ length: concurrency }, () => new Jar());
+if (mode === 'sso') await Promise.all(jars.map((jar) => oneFlow(jar)));
+timings.clear();
+
 let flows = 0;
 let failures = 0;
 let firstFailure;
 const cpuBefore = cpuSeconds();
+const clientBefore = process.cpuUsage();
 const started = performance.now();
 const deadline = started + seconds * 1000;
-async function user() {
+async function user(jar) {
   while (performance.now() < deadline) {
     try {
-      await oneFlow();
+      if (mode === 'sso') await ssoFlow(jar);
+      else await oneFlow();
       flows += 1;
     } catch (e) {
       failures += 1;
@@ -194,9 +259,11 @@ async function user() {
     }
   }
 }
-await Promise.all(Array.from({ length: concurrency }, user));
+await Promise.all(jars.map(user));
 const elapsed = (performance.now() - started) / 1000;
 const cpu = cpuSeconds() - cpuBefore;
+const clientUsage = process.cpuUsage(clientBefore);
+const clientCpu = (clientUsage.user + clientUsage.system) / 1e6;
 const percentile = (list, p) => {
   const sorted = [...list].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -205,4 +272,4 @@ const steps = Object.fromEntries(
   [...timings].map(([step, list]) => [step, { p50_ms: +percentile(list, 50).toFixed(2), p99_ms: +percentile(list, 99).toFixed(2) }]),
 );
 if (firstFailure) console.error(`flow ${name}: first failure: ${firstFailure}`);
-console.log(`FLOWJSON ${JSON.stringify({ server: name, flows, failures, seconds: +elapsed.toFixed(3), server_cpu_s: cpu, concurrency, steps })}`);
+console.log(`FLOWJSON ${JSON.stringify({ server: name, mode, flows, failures, seconds: +elapsed.toFixed(3), server_cpu_s: cpu, client_cpu_s: +clientCpu.toFixed(3), concurrency, steps })}`);

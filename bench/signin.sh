@@ -4,7 +4,8 @@
 # peer's npm `argon2` at the same parameters (bench/argon2.mjs); (2) full authorization-code +
 # PKCE flows per second, edgeid-local (sign-in through the Experience API, Logto's hops) against
 # node-oidc-provider 9.11.4 with a scripted interaction (bench/peer.mjs), one scripted client
-# (bench/flow.mjs), both servers side by side, runs alternating.
+# (bench/flow.mjs), both servers side by side, runs alternating; and the same flow for a browser
+# that is already signed in (SSO: no password, no sign-in page), the protocol work alone.
 #
 # - servers pinned to core BENCH_SERVER_CORE (0), the client (Node, CONCURRENCY virtual users)
 #   to BENCH_LOAD_CORE (1); nice -10 when run as root;
@@ -24,6 +25,8 @@ DURATION="${BENCH_DURATION:-10}"
 ROUNDS="${BENCH_ROUNDS:-3}"
 WARMUP="${BENCH_WARMUP:-3}"
 CONCURRENCY="${BENCH_CONCURRENCY:-8}"
+# Signed-in (SSO) flows need no password: more users keep both sides busy.
+SSO_CONCURRENCY="${BENCH_SSO_CONCURRENCY:-32}"
 SERVER_CORE="${BENCH_SERVER_CORE:-0}"
 LOAD_CORE="${BENCH_LOAD_CORE:-1}"
 SERVERS="${BENCH_SERVERS:-edgeid peer}"
@@ -108,20 +111,26 @@ PEER_FLOW_USERNAME="$USERNAME_" PEER_FLOW_PASSWORD="$PASSWORD_" PEER_FLOW_ARGON2
 PID[peer]=$!
 wait_ready peer "${BASE[peer]}/oidc/.well-known/openid-configuration"
 
-run_flows() { # name seconds record round
-  local name="$1" seconds="$2" record="$3" round="$4" line
+run_flows() { # name seconds record round mode
+  local name="$1" seconds="$2" record="$3" round="$4" mode="$5" line users="$CONCURRENCY"
+  [ "$mode" = signin ] || users="$SSO_CONCURRENCY"
   line="$("${PRIO[@]}" taskset -c "$LOAD_CORE" node bench/flow.mjs "$name" "${BASE[$name]}" "${PID[$name]}" \
-    "$USERNAME_" "$PASSWORD_" "$seconds" "$CONCURRENCY" | grep '^FLOWJSON ' | sed 's/^FLOWJSON //')" ||
+    "$USERNAME_" "$PASSWORD_" "$seconds" "$users" "$mode" | grep '^FLOWJSON ' | sed 's/^FLOWJSON //')" ||
     { echo "signin: the $name flow failed (see above)" >&2; exit 1; }
   [ "$record" = 1 ] || return 0
   echo "{\"kind\":\"flow\",\"round\":$round,${line#\{}" >>"$RESULTS"
-  echo "   $name round $round: $(node -e 'const r=JSON.parse(process.argv[1]);console.log(`${(r.flows/r.seconds).toFixed(1)} flows/s, ${(1e3*r.server_cpu_s/r.flows).toFixed(2)} ms server CPU/flow, failures ${r.failures}`)' "$line")"
+  echo "   $name $mode round $round: $(node -e 'const r=JSON.parse(process.argv[1]);console.log(`${(r.flows/r.seconds).toFixed(1)} flows/s, ${(1e3*r.server_cpu_s/r.flows).toFixed(2)} ms server CPU/flow, failures ${r.failures}, client CPU ${(100*r.client_cpu_s/r.seconds).toFixed(0)} %`)' "$line")"
 }
 
-echo "== flows: $CONCURRENCY virtual users on core $LOAD_CORE; warm-up ${WARMUP} s, then $ROUNDS × ${DURATION} s per server, alternating"
-for name in $SERVERS; do run_flows "$name" "$WARMUP" 0 0; done
+echo "== flows on core $LOAD_CORE: sign-in ($CONCURRENCY virtual users) and signed-in/SSO ($SSO_CONCURRENCY);" \
+  "warm-up ${WARMUP} s, then $ROUNDS × ${DURATION} s per server and kind, alternating"
+for mode in signin sso; do
+  for name in $SERVERS; do run_flows "$name" "$WARMUP" 0 0 "$mode"; done
+done
 for round in $(seq 1 "$ROUNDS"); do
-  for name in $SERVERS; do run_flows "$name" "$DURATION" 1 "$round"; done
+  for mode in signin sso; do
+    for name in $SERVERS; do run_flows "$name" "$DURATION" 1 "$round" "$mode"; done
+  done
 done
 echo "   load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== results (median of $ROUNDS runs)"
