@@ -78,6 +78,8 @@ if (e && p) {
   console.log(`| edgeid | ${e.rate.toFixed(1)}${flag(e)} | ${e.failures} | ${e.cpuMs.toFixed(2)} | ${protoE.toFixed(2)} | ${ratio.toFixed(2)}× | ${cpuRatio.toFixed(2)}× | ≥ ${FLOW_TARGET}× ${met ? 'met' : 'MISSED'} |`);
   console.log(`| peer | ${p.rate.toFixed(1)}${flag(p)} | ${p.failures} | ${p.cpuMs.toFixed(2)} | ${protoP.toFixed(2)} | | | |`);
   console.log('');
+  console.log(`Whole sign-ins through the running server per CPU-second of it (= 1000 / CPU ms per flow): edgeid ${(1e3 / e.cpuMs).toFixed(1)}/s/core (target ≥ ${ARGON2_TARGET} ${1e3 / e.cpuMs >= ARGON2_TARGET ? 'met' : 'MISSED'}), peer ${(1e3 / p.cpuMs).toFixed(1)}/s/core.`);
+  console.log('');
   notes(e, p);
 }
 
