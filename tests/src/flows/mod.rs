@@ -2,5 +2,6 @@
 //! store, a clock the test moves, a seeded RNG. What needs time travel or inspection of the
 //! store lives here; cross-group journeys (authorize → sign-in → token → account) join later.
 
+mod authorize;
 mod machine_tokens;
 mod store_outage;

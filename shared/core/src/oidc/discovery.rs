@@ -53,6 +53,7 @@ pub fn document(config: &Config, alg: Alg) -> serde_json::Value {
             "sid", "auth_time", "iss"
         ],
         "code_challenge_methods_supported": ["S256"],
+        "end_session_endpoint": format!("{issuer}/session/end"),
         "grant_types_supported": GRANT_TYPES_SUPPORTED,
         "id_token_signing_alg_values_supported": [alg.as_str()],
         "introspection_endpoint": format!("{issuer}/token/introspection"),
@@ -109,6 +110,7 @@ mod tests {
         assert_eq!(doc["token_endpoint"], format!("{base}/token"));
         assert_eq!(doc["authorization_endpoint"], format!("{base}/auth"));
         assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
+        assert_eq!(doc["end_session_endpoint"], format!("{base}/session/end"));
         assert_eq!(doc["introspection_endpoint"], format!("{base}/token/introspection"));
         assert_eq!(doc["revocation_endpoint"], format!("{base}/token/revocation"));
         assert_eq!(
@@ -121,7 +123,7 @@ mod tests {
             doc["token_endpoint_auth_methods_supported"],
             serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
         );
-        for absent in ["end_session_endpoint", "device_authorization_endpoint"] {
+        for absent in ["device_authorization_endpoint"] {
             assert!(doc.get(absent).is_none(), "{absent} does not answer yet");
         }
         assert_eq!(discovery(&app, "/oidc/.well-known/oauth-authorization-server").await, doc);

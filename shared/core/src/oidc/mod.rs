@@ -11,6 +11,7 @@ mod consent;
 mod cors;
 pub mod discovery;
 mod jwks;
+mod session_end;
 pub mod token;
 pub mod userinfo;
 
@@ -33,6 +34,9 @@ enum Route {
     Resume,
     Consent,
     Userinfo,
+    SessionEnd,
+    SessionEndConfirm,
+    SessionEndSuccess,
 }
 
 const TABLE: &[(&str, Route)] = &[
@@ -46,6 +50,9 @@ const TABLE: &[(&str, Route)] = &[
     ("/oidc/auth/{uid}", Route::Resume),
     ("/consent", Route::Consent),
     ("/oidc/me", Route::Userinfo),
+    ("/oidc/session/end", Route::SessionEnd),
+    ("/oidc/session/end/confirm", Route::SessionEndConfirm),
+    ("/oidc/session/end/success", Route::SessionEndSuccess),
 ];
 
 fn routes() -> Option<&'static Routes<Route>> {
@@ -59,7 +66,12 @@ impl Route {
             Route::Discovery | Route::Jwks => Some(cors::Policy::Open),
             Route::Token | Route::Introspection | Route::Revocation => Some(cors::Policy::Client),
             // Browser navigations, not fetches: no CORS.
-            Route::Authorization | Route::Resume | Route::Consent => None,
+            Route::Authorization
+            | Route::Resume
+            | Route::Consent
+            | Route::SessionEnd
+            | Route::SessionEndConfirm
+            | Route::SessionEndSuccess => None,
             Route::Userinfo => Some(cors::Policy::Userinfo),
         }
     }
@@ -84,6 +96,9 @@ pub async fn handle(app: &App, req: Request) -> Response {
         }
         (Some(Route::Consent), &Method::GET) => return consent::get(app, &req).await,
         (Some(Route::Userinfo), &Method::GET | &Method::POST) => userinfo::handle(app, &req).await,
+        (Some(Route::SessionEnd), &Method::GET | &Method::POST) => return session_end::start(app, &req).await,
+        (Some(Route::SessionEndConfirm), &Method::POST) => return session_end::confirm(app, &req).await,
+        (Some(Route::SessionEndSuccess), &Method::GET) => return session_end::success(app, &req).await,
         _ => return unrecognized_route(&req).render(),
     };
     let decorate = !matches!(&result, Err(e) if cors::is_denied(e));

@@ -345,4 +345,4 @@ fn consent_prompt_url(client_id: &str) -> String {
 
 #[cfg(test)]
 #[cfg(feature = "ring")]
-mod tests;
+pub(crate) mod tests;

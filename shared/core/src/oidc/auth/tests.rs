@@ -9,13 +9,13 @@ use crate::domain::authorization_code;
 use crate::domain::interaction;
 use crate::testing::{self, T0, TestApp, seed::API};
 
-const SPA_CB: &str = "https://spa.example.com/callback";
-const WEB_CB: &str = "https://web.example.com/callback";
-const NATIVE_CB: &str = "http://localhost:3000/callback";
+pub(crate) const SPA_CB: &str = "https://spa.example.com/callback";
+pub(crate) const WEB_CB: &str = "https://web.example.com/callback";
+pub(crate) const NATIVE_CB: &str = "http://localhost:3000/callback";
 /// A valid S256 challenge (43 characters).
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+pub(crate) const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
-async fn world() -> TestApp {
+pub(crate) async fn world() -> TestApp {
     let app = testing::app();
     testing::seed(&app).await;
     let store = app.store.as_ref();
@@ -33,7 +33,7 @@ async fn world() -> TestApp {
     app
 }
 
-fn spa_query(extra: &str) -> String {
+pub(crate) fn spa_query(extra: &str) -> String {
     let base = format!(
         "client_id=spa-app&redirect_uri={}&response_type=code&scope=openid%20profile&state=st&code_challenge={CHALLENGE}&code_challenge_method=S256",
         urlencode(SPA_CB)
@@ -41,11 +41,11 @@ fn spa_query(extra: &str) -> String {
     if extra.is_empty() { base } else { format!("{base}&{extra}") }
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("x", s)]).unwrap().trim_start_matches("x=").to_owned()
 }
 
-async fn get(app: &TestApp, path: &str, cookies: &str) -> (StatusCode, HeaderMap, Bytes) {
+pub(crate) async fn get(app: &TestApp, path: &str, cookies: &str) -> (StatusCode, HeaderMap, Bytes) {
     let mut builder = http::Request::get(path);
     if !cookies.is_empty() {
         builder = builder.header("cookie", cookies);
@@ -54,22 +54,22 @@ async fn get(app: &TestApp, path: &str, cookies: &str) -> (StatusCode, HeaderMap
     (parts.status, parts.headers, body)
 }
 
-fn location(headers: &HeaderMap) -> String {
+pub(crate) fn location(headers: &HeaderMap) -> String {
     headers.get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
 }
 
-fn query_of(url: &str) -> Vec<(String, String)> {
+pub(crate) fn query_of(url: &str) -> Vec<(String, String)> {
     let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
     serde_urlencoded::from_str(query).unwrap()
 }
 
-fn param(url: &str, name: &str) -> Option<String> {
+pub(crate) fn param(url: &str, name: &str) -> Option<String> {
     query_of(url).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
 /// Cookies a browser would send back after `headers` (name=value of every Set-Cookie that
 /// does not delete), merged into `jar`.
-fn keep_cookies(jar: &mut Vec<(String, String)>, headers: &HeaderMap) {
+pub(crate) fn keep_cookies(jar: &mut Vec<(String, String)>, headers: &HeaderMap) {
     for value in headers.get_all("set-cookie") {
         let text = value.to_str().unwrap();
         let (pair, attrs) = text.split_once(';').unwrap_or((text, ""));
@@ -81,7 +81,7 @@ fn keep_cookies(jar: &mut Vec<(String, String)>, headers: &HeaderMap) {
     }
 }
 
-fn jar_header(jar: &[(String, String)]) -> String {
+pub(crate) fn jar_header(jar: &[(String, String)]) -> String {
     jar.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ")
 }
 
@@ -344,7 +344,7 @@ async fn the_sign_in_page_gets_logtos_query_and_cookies() {
 }
 
 /// The whole hop sequence a browser makes; returns the final callback URL and the cookie jar.
-async fn sign_in(app: &TestApp, query: &str, jar: &mut Vec<(String, String)>, account: &str) -> String {
+pub(crate) async fn sign_in(app: &TestApp, query: &str, jar: &mut Vec<(String, String)>, account: &str) -> String {
     let (status, headers, _) = get(app, &format!("/oidc/auth?{query}"), &jar_header(jar)).await;
     assert_eq!(status, 303);
     keep_cookies(jar, &headers);
