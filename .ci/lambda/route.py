@@ -19,7 +19,8 @@ ROUTES = [
     (re.compile(r"^/consent(/.+)?$"), "oidc"),
     (re.compile(r"^/api/(experience|interaction|my-account|verifications)(/.+)?$"), None),
     (re.compile(r"^/sign-in(/.+)?$"), "experience"),
-    (re.compile(r"^/(register|forgot-password|reset-password|identifier-sign-in|identifier-register)$"), "experience"),
+    (re.compile(r"^/(register|forgot-password|reset-password|identifier-sign-in|identifier-register|single-sign-on)$"), "experience"),
+    (re.compile(r"^/direct/.+"), "experience"),
     (re.compile(r"^/api/.+"), "management"),
 ]
 GROUP_OF_API = {"experience": "experience", "interaction": "experience", "my-account": "account", "verifications": "account"}

@@ -118,3 +118,37 @@ test('links switch screens in place, keep the query and move focus to the new he
   assert.ok(await page.getByRole('heading', { name: 'Sign in' }).isVisible());
   await context.close();
 });
+
+test("an app's authorization request opens the screen it asks for, and the page shows it", async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  const auth = (extra) =>
+    `${endpoint}/oidc/auth?${new URLSearchParams({
+      client_id: 'demo-app',
+      redirect_uri: `${endpoint}/demo-app`,
+      response_type: 'code',
+      scope: 'openid profile',
+      state: 'state-1',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+      ...extra,
+    })}`;
+  for (const [extra, pathname, heading] of [
+    [{}, '/sign-in', 'Sign in'],
+    [{ first_screen: 'register' }, '/register', 'Create your account'],
+    [{ first_screen: 'reset_password' }, '/reset-password', 'Reset your password'],
+    [{ direct_sign_in: 'social:google' }, '/direct/social/google', 'Sign in'],
+  ]) {
+    await page.goto(auth(extra));
+    await ready(page);
+    const url = new URL(page.url());
+    assert.equal(url.pathname, pathname);
+    assert.equal(url.searchParams.get('app_id'), 'demo-app');
+    assert.ok(await page.getByRole('heading', { name: heading, level: 1 }).isVisible(), `${pathname}: ${heading}`);
+  }
+  // The login hint fills the identifier.
+  await page.goto(auth({ login_hint: 'someone@example.com' }));
+  await ready(page);
+  assert.equal(await page.locator('#sign-in-identifier').inputValue(), 'someone@example.com');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

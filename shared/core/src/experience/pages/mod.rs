@@ -27,8 +27,20 @@ pub const ASSETS_PREFIX: &str = "/sign-in/assets/";
 
 /// The paths that render the page: Logto's experience routes that `first_screen` maps to
 /// (`packages/schemas/src/consts/experience.ts`) plus the SPA's own `/forgot-password`.
-pub const SCREENS: &[&str] =
-    &["/sign-in", "/register", "/forgot-password", "/reset-password", "/identifier-sign-in", "/identifier-register"];
+/// Enterprise SSO and social sign-in are not offered yet: `/single-sign-on` shows the sign-in
+/// form and `/direct/<method>/<target>?fallback=<screen>` (`direct_sign_in`) its fallback screen.
+pub const SCREENS: &[&str] = &[
+    "/sign-in",
+    "/register",
+    "/forgot-password",
+    "/reset-password",
+    "/identifier-sign-in",
+    "/identifier-register",
+    "/single-sign-on",
+];
+
+/// Where `/oidc/auth` sends `direct_sign_in` requests.
+pub const DIRECT_PREFIX: &str = "/direct/";
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -36,7 +48,7 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
 /// Whether `path` is the page or one of its assets (what `Group::for_path` sends here).
 pub fn serves(path: &str) -> bool {
     let path = path.strip_suffix('/').unwrap_or(path);
-    SCREENS.contains(&path) || path.starts_with(ASSETS_PREFIX)
+    SCREENS.contains(&path) || path.starts_with(ASSETS_PREFIX) || path.starts_with(DIRECT_PREFIX)
 }
 
 /// One compiled-in file with its content hash (the asset's name and its ETag).

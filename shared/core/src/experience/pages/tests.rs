@@ -37,6 +37,8 @@ fn every_screen_logto_redirects_to_is_the_experience_group_and_renders_the_page(
         "/reset-password",
         "/identifier-sign-in",
         "/identifier-register",
+        "/single-sign-on",
+        "/direct/social/google",
         "/register/",
     ] {
         assert_eq!(Group::for_path(path), Group::Experience, "{path}");
@@ -47,6 +49,7 @@ fn every_screen_logto_redirects_to_is_the_experience_group_and_renders_the_page(
     }
     // Neighbours stay where they were.
     assert_eq!(Group::for_path("/registered"), Group::Management);
+    assert_eq!(Group::for_path("/direct"), Group::Management);
     assert_eq!(Group::for_path("/api/register"), Group::Management);
     assert_eq!(Group::for_path("/consent"), Group::Oidc);
     assert!(serve(&request(Method::GET, "/api/experience")).is_none());

@@ -259,6 +259,8 @@ function registerNeeds() {
 const registration = { email: '', codeId: null, passwordId: null, identified: false };
 
 onSubmit($('register-form'), 'register-error', async () => {
+  // The account exists already (only the submit failed): do not start over.
+  if (registration.identified) return submitOrComplete('Register');
   const needs = registerNeeds();
   const username = $('register-username').value.trim();
   const password = $('register-password').value;
@@ -397,6 +399,16 @@ onSubmit($('continue-code-form'), 'continue-code-error', async () => {
   await submitAndGo();
 });
 
+// "Use another email": back to the form that asked for it.
+for (const button of document.querySelectorAll('[data-back]')) {
+  button.addEventListener('click', () => {
+    const codeForm = button.closest('form');
+    codeForm.querySelector('.error').textContent = '';
+    const first = button.dataset.back;
+    showStep(codeForm.id, first, first.replace('-form', '-email'));
+  });
+}
+
 function showStep(fromId, toId, focusId) {
   $(fromId).hidden = true;
   $(toId).hidden = false;
@@ -412,11 +424,14 @@ const SCREENS = {
   '/identifier-register': 'register',
   '/forgot-password': 'forgot-password',
   '/reset-password': 'forgot-password',
+  '/single-sign-on': 'sign-in',
 };
 const TITLES = { 'sign-in': 'Sign in', register: 'Create account', 'forgot-password': 'Reset password', continue: 'Complete your account' };
 
 function screenFor(pathname) {
-  let screen = SCREENS[pathname.replace(/\/$/, '')] || 'sign-in';
+  // `direct_sign_in` (social, SSO) is not offered here: show the screen it falls back to.
+  const path = pathname.startsWith('/direct/') ? `/${query.get('fallback') || 'sign-in'}` : pathname.replace(/\/$/, '');
+  let screen = (Object.hasOwn(SCREENS, path) && SCREENS[path]) || 'sign-in';
   if (screen === 'register' && exp.signInMode === 'SignIn') screen = 'sign-in';
   if (screen === 'sign-in' && exp.signInMode === 'Register') screen = 'register';
   return screen;
