@@ -28,7 +28,12 @@ pub fn build_app(settings: &Settings) -> Result<App, String> {
     config.signing_alg = settings.signing_alg;
     // Logto's integration-test mode is for loopback development only: never on Lambda.
     config.dev_admin = false;
-    App::new(config, store, clock, Arc::new(OsRng), Arc::new(RingCrypto::new())).map_err(|e| e.to_string())
+    // Connectors reach their providers over HTTPS; there is no mock-message outlet on Lambda,
+    // so Logto's mock connectors are not offered here.
+    let http = edgeid_native_http::NativeHttpClient::new()?;
+    Ok(App::new(config, store, clock, Arc::new(OsRng), Arc::new(RingCrypto::new()))
+        .map_err(|e| e.to_string())?
+        .with_http_client(Arc::new(http)))
 }
 
 /// The whole life of a function: init, then the Lambda runtime loop.

@@ -4,6 +4,7 @@
 //! core's native clock and RNG so both open the same data the same way.
 
 pub mod logging;
+pub mod mock_messages;
 pub mod server;
 pub mod settings;
 
@@ -66,7 +67,14 @@ pub fn build_app(settings: &Settings, endpoint: &str) -> Result<App, StartFailur
     config.dev_admin = settings.dev_admin;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = open_store(&settings.store, Arc::clone(&clock))?;
-    App::new(config, store, clock, Arc::new(OsRng), crypto()).map_err(|e| StartFailure(e.to_string()))
+    let http = edgeid_native_http::NativeHttpClient::new().map_err(StartFailure)?;
+    let mut app = App::new(config, store, clock, Arc::new(OsRng), crypto())
+        .map_err(|e| StartFailure(e.to_string()))?
+        .with_http_client(Arc::new(http));
+    if let Some(dir) = &settings.mock_connector_message_dir {
+        app = app.with_mock_messages(Arc::new(mock_messages::FileMockMessages::new(dir.clone())));
+    }
+    Ok(app)
 }
 
 /// Bind, build the app, bootstrap, announce, and serve until `shutdown` resolves.

@@ -29,6 +29,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// `EDGEID_BOOTSTRAP_CLIENT_ID` + `EDGEID_BOOTSTRAP_CLIENT_SECRET`, always both or neither.
     pub bootstrap_client: Option<BootstrapClient>,
+    /// `MOCK_CONNECTOR_MESSAGE_DIR` (Logto's name): offer Logto's mock email/SMS/social
+    /// connectors, writing each message to `mock_email_record.txt` / `mock_sms_record.txt` here.
+    pub mock_connector_message_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,7 +153,19 @@ impl Settings {
                 );
             }
         };
-        Ok(Settings { host, port, endpoint, store, signing_alg, dev_admin, workers, log_format, bootstrap_client })
+        let mock_connector_message_dir = var("MOCK_CONNECTOR_MESSAGE_DIR").map(PathBuf::from);
+        Ok(Settings {
+            host,
+            port,
+            endpoint,
+            store,
+            signing_alg,
+            dev_admin,
+            workers,
+            log_format,
+            bootstrap_client,
+            mock_connector_message_dir,
+        })
     }
 
     /// The public URL for a server bound to `port`.

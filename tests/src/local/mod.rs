@@ -3,6 +3,7 @@
 
 mod bootstrap;
 mod cli;
+mod connectors;
 mod crash;
 mod lifecycle;
 mod raw_http;
