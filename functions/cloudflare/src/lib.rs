@@ -14,6 +14,7 @@
 mod bootstrap;
 mod convert;
 mod crypto;
+mod http_client;
 mod logging;
 mod system;
 #[cfg(feature = "conformance")]
@@ -119,8 +120,11 @@ fn build(env: &Env) -> Result<App, Internal> {
     let kv = env.kv(KV_BINDING).ok();
     let shard = setting(env, "EDGEID_STORE_SHARD").unwrap_or_else(|| DEFAULT_SHARD.to_owned());
     let store = Arc::new(CloudflareStore::new(objects, shard, kv, Arc::clone(&clock)));
-    App::new(config, store, clock, Arc::new(system::JsRng), Arc::new(crypto::WebCrypto))
-        .map_err(|e| Internal::Bug(e.to_string()))
+    // Connectors call providers through `fetch`; there is no mock-message outlet on Workers,
+    // so Logto's mock connectors are not offered here.
+    Ok(App::new(config, store, clock, Arc::new(system::JsRng), Arc::new(crypto::WebCrypto))
+        .map_err(|e| Internal::Bug(e.to_string()))?
+        .with_http_client(Arc::new(http_client::FetchHttpClient)))
 }
 
 /// A `[vars]` entry or a secret (both are strings on `env`); empty counts as unset.
