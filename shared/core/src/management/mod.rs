@@ -80,6 +80,7 @@ enum Route {
     ConnectorFactories,
     ConnectorFactory,
     SignInExp,
+    SignInExpCheckPassword,
 }
 
 const TABLE: &[(&str, Route)] = &[
@@ -127,6 +128,7 @@ const TABLE: &[(&str, Route)] = &[
     ("/api/connector-factories", Route::ConnectorFactories),
     ("/api/connector-factories/{id}", Route::ConnectorFactory),
     ("/api/sign-in-exp", Route::SignInExp),
+    ("/api/sign-in-exp/default/check-password", Route::SignInExpCheckPassword),
 ];
 
 fn routes() -> Option<&'static Routes<Route>> {
@@ -243,6 +245,7 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
         (R::ConnectorFactory, &Method::GET) => connector_factories::get(&ctx).await,
         (R::SignInExp, &Method::GET) => sign_in_exp::get(&ctx).await,
         (R::SignInExp, &Method::PATCH) => sign_in_exp::update(&ctx).await,
+        (R::SignInExpCheckPassword, &Method::POST) => sign_in_exp::check_password(&ctx).await,
         _ => Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "request.general", "Method Not Allowed")),
     }
 }

@@ -525,5 +525,47 @@ fn password_expiration(
     Ok(json!({ "enabled": true, "validPeriodDays": days, "enabledAt": stored_at.unwrap_or_else(|| ctx.now()) }))
 }
 
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckPasswordBody {
+    password: String,
+    #[serde(default)]
+    user_id: Option<String>,
+}
+
+/// `POST /api/sign-in-exp/default/check-password`: the password against the tenant's policy
+/// (and the user's own data when `userId` is given): `{result: true}`, or 400
+/// `{result: false, issues}`.
+pub async fn check_password(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    use crate::domain::password_policy::{self, UserInfo};
+    let body: CheckPasswordBody = ctx.body()?;
+    let experience = repo::find(ctx.app).await?;
+    let policy = password_policy::PasswordPolicy::from_json(Some(&experience.password_policy));
+    let user = match &body.user_id {
+        None => None,
+        Some(id) => {
+            let found = crate::domain::user::find(ctx.store(), id).await?;
+            let user = found.ok_or_else(|| errors::not_exists_with_id("user", id))?.value;
+            Some(UserInfo {
+                name: user.name,
+                username: user.username,
+                email: user.primary_email,
+                phone: user.primary_phone,
+            })
+        }
+    };
+    if policy.reject_user_info && user.is_none() && !body.password.is_empty() {
+        // Logto's checker throws a TypeError here, answered as `request.invalid_input`.
+        let message = "User information data is required to check user information.";
+        return Err(errors::request_invalid(message).with_data(json!({ "message": message })));
+    }
+    let issues = password_policy::check(&policy, &body.password, &user.unwrap_or_default(), ctx.app.config.dev_admin);
+    if issues.is_empty() {
+        json(StatusCode::OK, &json!({ "result": true }))
+    } else {
+        json(StatusCode::BAD_REQUEST, &json!({ "result": false, "issues": issues }))
+    }
+}
+
 #[cfg(test)]
 mod tests;

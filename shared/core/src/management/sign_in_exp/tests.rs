@@ -195,3 +195,31 @@ async fn password_expiration_is_server_stamped_and_needs_a_reset_path() {
     assert_eq!(off.json["passwordExpiration"], json!({ "enabled": false }));
     TestApp::ok(&t.call("DELETE", &format!("/api/connectors/{id}"), Value::Null).await, 204);
 }
+
+#[tokio::test]
+async fn check_password_reports_logtos_issues() {
+    let t = TestApp::new(true);
+    let check =
+        |password: &str| t.call("POST", "/api/sign-in-exp/default/check-password", json!({ "password": password }));
+    // The default policy rejects user info, which needs a user to compare with.
+    let reply = check("johnny13").await;
+    assert_eq!(reply.error(), (400, "request.invalid_input"));
+    assert_eq!(reply.json["data"]["message"], "User information data is required to check user information.");
+    let policy = json!({ "passwordPolicy": { "length": { "min": 8, "max": 64 }, "characterTypes": { "min": 3 }, "rejects": { "userInfo": false } } });
+    TestApp::ok(&t.call("PATCH", "/api/sign-in-exp", policy).await, 200);
+    let weak = check("123").await;
+    assert_eq!(weak.status.as_u16(), 400);
+    assert_eq!(weak.json["result"], false);
+    let codes: Vec<&str> =
+        weak.json["issues"].as_array().unwrap().iter().map(|i| i["code"].as_str().unwrap()).collect();
+    assert_eq!(
+        codes,
+        ["password_rejected.too_short", "password_rejected.character_types", "password_rejected.restricted.sequence"]
+    );
+    let strong = check("Str0ng-Pass-Word").await;
+    TestApp::ok(&strong, 200);
+    assert_eq!(strong.json, json!({ "result": true }));
+    let unknown =
+        t.call("POST", "/api/sign-in-exp/default/check-password", json!({ "password": "x", "userId": "nobody" })).await;
+    assert_eq!(unknown.error(), (404, "entity.not_exists_with_id"));
+}
