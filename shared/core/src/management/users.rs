@@ -165,6 +165,9 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         }
         (None, None, _) => None,
     };
+    if let Some(username) = &body.username {
+        check_username_free(ctx, username, None).await?;
+    }
     let new = NewUser {
         username: body.username,
         primary_email: body.primary_email,
@@ -209,6 +212,9 @@ pub async fn update(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let avatar = input::avatar(body.avatar)?;
     let profile = body.profile.map(|p| input::profile("profile", p)).transpose()?;
     let id = ctx.param("userId");
+    if let Some(Some(username)) = &username {
+        check_username_free(ctx, username, Some(&id)).await?;
+    }
     for _ in 0..WRITE_RETRIES {
         let current = find(ctx, &id).await?;
         let mut next = current.value.clone();
@@ -260,6 +266,17 @@ pub async fn delete(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         }
     }
     Err(busy())
+}
+
+/// Under a case-insensitive username policy, 422 when the username differs from another user's
+/// only by case (the exact name is claimed atomically by the commit either way).
+async fn check_username_free(ctx: &Ctx<'_>, username: &str, except: Option<&str>) -> Result<(), ApiError> {
+    if !repo::username_case_sensitive(ctx.app).await?
+        && repo::username_taken(ctx.store(), username, false, except).await?
+    {
+        return Err(errors::username_already_in_use());
+    }
+    Ok(())
 }
 
 /// The user or 404 `entity.not_exists_with_id`.

@@ -247,6 +247,16 @@ pub fn user_by_username(username: &str) -> Key {
     Key::new(["idx", "user_username", username])
 }
 
+/// Non-unique index: lowercased username → user ids (`…/<lower>/<id>`), for the sign-in
+/// experience's case-insensitive username policy.
+pub fn users_by_folded_username(folded: &str) -> Key {
+    Key::new(["idx", "user_username_folded", folded])
+}
+
+pub fn user_by_folded_username(folded: &str, user_id: &str) -> Key {
+    Key::new(["idx", "user_username_folded", folded, user_id])
+}
+
 /// Unique index: lowercased primary email → user id.
 pub fn user_by_email(normalized_email: &str) -> Key {
     Key::new(["idx", "user_email", normalized_email])

@@ -150,6 +150,11 @@ impl UserRecord {
     fn list_entry_key(&self) -> Key {
         keys::user_list_entry(&table::sort_descending(self.created_at), &self.id)
     }
+
+    /// The case-folded username entry (not unique: see [`find_by_username`]).
+    fn folded_key(&self) -> Option<Key> {
+        self.username.as_ref().map(|u| keys::user_by_folded_username(&u.to_lowercase(), &self.id))
+    }
 }
 
 /// Logto matches emails with `lower(primary_email) = lower($1)`.
@@ -240,6 +245,53 @@ pub async fn find_by_username(store: &dyn Store, username: &str) -> Result<Optio
     find_by_index(store, &keys::user_by_username(username)).await
 }
 
+/// By username under the sign-in experience's `usernamePolicy.caseSensitive` (Logto's
+/// `findUserByUsername(username, caseSensitive)`): an exact match first, then, when the policy
+/// is case-insensitive, any user whose username folds to the same lowercase.
+pub async fn find_by_username_as(
+    store: &dyn Store,
+    username: &str,
+    case_sensitive: bool,
+) -> Result<Option<Versioned<UserRecord>>, Internal> {
+    if let Some(user) = find_by_username(store, username).await? {
+        return Ok(Some(user));
+    }
+    if case_sensitive {
+        return Ok(None);
+    }
+    let ids = table::list::<String>(store, &keys::users_by_folded_username(&username.to_lowercase()), None).await?;
+    match ids.first() {
+        Some(id) => find(store, id).await,
+        None => Ok(None),
+    }
+}
+
+/// Whether the username is taken under the policy by someone other than `except` (Logto's
+/// `hasUser(username, caseSensitive, excludeUserId)`). Exact uniqueness is also enforced by the
+/// commit; the case-folded check is a read before it (the folded index is not unique, since
+/// Logto allows `Alice` and `alice` under its default case-sensitive policy).
+pub async fn username_taken(
+    store: &dyn Store,
+    username: &str,
+    case_sensitive: bool,
+    except: Option<&str>,
+) -> Result<bool, Internal> {
+    let others = |id: &str| except != Some(id);
+    if case_sensitive {
+        return Ok(table::read::<String>(store, &keys::user_by_username(username))
+            .await?
+            .is_some_and(|v| others(&v.value)));
+    }
+    let ids = table::list::<String>(store, &keys::users_by_folded_username(&username.to_lowercase()), None).await?;
+    Ok(ids.iter().any(|id| others(id)))
+}
+
+/// The sign-in experience's `usernamePolicy.caseSensitive` (default `true`, as Logto's).
+pub async fn username_case_sensitive(app: &App) -> Result<bool, Internal> {
+    let sie = super::sign_in_experience::find(app).await?;
+    Ok(sie.username_policy.get("caseSensitive").and_then(serde_json::Value::as_bool).unwrap_or(true))
+}
+
 /// By primary email, case-insensitively.
 pub async fn find_by_email(store: &dyn Store, email: &str) -> Result<Option<Versioned<UserRecord>>, Internal> {
     find_by_index(store, &keys::user_by_email(&normalize_email(email))).await
@@ -303,6 +355,9 @@ pub async fn insert_record(store: &dyn Store, record: &UserRecord) -> Result<(),
     for (_, index) in &claims {
         ops.push(table::put(index.clone(), id.clone(), Condition::IfAbsent));
     }
+    if let Some(folded) = record.folded_key() {
+        ops.push(table::put(folded, id.clone(), Condition::Always));
+    }
     for role_id in &record.role_ids {
         ops.push(table::put(keys::role_user(role_id, &record.id), Vec::new(), Condition::Always));
     }
@@ -336,6 +391,15 @@ pub(crate) fn update_ops(current: &Versioned<UserRecord>, next: &UserRecord) -> 
     for (_, key) in new.iter().filter(|(_, k)| !old.iter().any(|(_, o)| o == k)) {
         ops.push(table::put(key.clone(), id.clone(), Condition::IfAbsent));
     }
+    let (old_folded, new_folded) = (current.value.folded_key(), next.folded_key());
+    if old_folded != new_folded {
+        if let Some(key) = old_folded {
+            ops.push(table::delete(key));
+        }
+        if let Some(key) = new_folded {
+            ops.push(table::put(key, id.clone(), Condition::Always));
+        }
+    }
     for role_id in current.value.role_ids.iter().filter(|r| !next.role_ids.contains(r)) {
         ops.push(table::delete(keys::role_user(role_id, &next.id)));
     }
@@ -362,6 +426,9 @@ pub async fn delete(store: &dyn Store, current: &Versioned<UserRecord>) -> Resul
     ];
     for (_, index) in record.claims() {
         ops.push(table::delete(index));
+    }
+    if let Some(folded) = record.folded_key() {
+        ops.push(table::delete(folded));
     }
     for role_id in &record.role_ids {
         ops.push(table::delete(keys::role_user(role_id, &record.id)));

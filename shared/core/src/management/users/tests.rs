@@ -345,3 +345,37 @@ async fn user_roles_both_directions() {
     let user = crate::domain::user::find(t.store.as_ref(), &id).await.unwrap().unwrap();
     assert!(user.value.role_ids.is_empty());
 }
+
+#[tokio::test]
+async fn usernames_follow_the_sign_in_experiences_case_policy() {
+    let t = TestApp::seeded().await;
+    create(&t, json!({"username": "Alice"})).await;
+    // Case-sensitive by default (Logto's seed): `alice` is another username.
+    let lower = create(&t, json!({"username": "alice"})).await;
+    assert_eq!(
+        t.call("POST", "/api/users", json!({"username": "Alice"})).await.error(),
+        (422, "user.username_already_in_use")
+    );
+    let policy = json!({"usernamePolicy": {"caseSensitive": false, "minLength": 1, "maxLength": 128,
+        "allowedChars": {"lowercase": true, "uppercase": true, "numbers": true, "underscore": true}}});
+    TestApp::ok(&t.call("PATCH", "/api/sign-in-exp", policy).await, 200);
+    assert_eq!(
+        t.call("POST", "/api/users", json!({"username": "ALICE"})).await.error(),
+        (422, "user.username_already_in_use")
+    );
+    let bob = create(&t, json!({"username": "bob"})).await;
+    let bob_id = bob["id"].as_str().unwrap();
+    assert_eq!(
+        t.call("PATCH", &format!("/api/users/{bob_id}"), json!({"username": "ALICE"})).await.error(),
+        (422, "user.username_already_in_use")
+    );
+    // Renaming oneself by case only is fine.
+    TestApp::ok(&t.call("PATCH", &format!("/api/users/{bob_id}"), json!({"username": "Bob"})).await, 200);
+    let found = crate::domain::user::find_by_username_as(t.store.as_ref(), "BOB", false).await.unwrap().unwrap();
+    assert_eq!(found.value.id, bob_id);
+    assert!(crate::domain::user::find_by_username_as(t.store.as_ref(), "BOB", true).await.unwrap().is_none());
+    let lower_id = lower["id"].as_str().unwrap();
+    TestApp::ok(&t.call("DELETE", &format!("/api/users/{lower_id}"), Value::Null).await, 204);
+    let exact = crate::domain::user::find_by_username_as(t.store.as_ref(), "alice", false).await.unwrap().unwrap();
+    assert_eq!(exact.value.username.as_deref(), Some("Alice"));
+}
