@@ -6,4 +6,5 @@
 mod bad_input;
 mod discovery;
 mod machine_to_machine;
+mod users;
 mod wire_errors;
