@@ -259,6 +259,61 @@ mod tests {
         assert!(list(&s).await.unwrap().is_empty());
     }
 
+    /// The memory store, but every read yields after reading, so two writers interleave as they would
+    /// on a real backend: both read, then both commit.
+    struct Interleaving(crate::store::memory::MemoryStore);
+
+    #[async_trait::async_trait]
+    impl Store for Interleaving {
+        async fn get(&self, key: &Key) -> Result<Option<crate::store::Record>, StoreError> {
+            let read = self.0.get(key).await;
+            tokio::task::yield_now().await;
+            read
+        }
+        async fn put(
+            &self,
+            key: &Key,
+            value: Vec<u8>,
+            options: crate::store::PutOptions,
+        ) -> Result<crate::store::Version, StoreError> {
+            self.0.put(key, value, options).await
+        }
+        async fn delete(&self, key: &Key) -> Result<(), StoreError> {
+            self.0.delete(key).await
+        }
+        async fn consume(&self, key: &Key) -> Result<crate::store::Consumed, StoreError> {
+            self.0.consume(key).await
+        }
+        async fn list(
+            &self,
+            prefix: &Key,
+            cursor: Option<&str>,
+            limit: usize,
+        ) -> Result<crate::store::Page, StoreError> {
+            self.0.list(prefix, cursor, limit).await
+        }
+        async fn commit(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+            self.0.commit(ops).await
+        }
+        fn capabilities(&self) -> crate::store::Capabilities {
+            self.0.capabilities()
+        }
+    }
+
+    #[tokio::test]
+    async fn two_racing_email_connectors_leave_exactly_one() {
+        let s = Interleaving(store());
+        insert(&s, &email("old", 1)).await.unwrap();
+        let (first, second) = (email("a", 2), email("b", 3));
+        let (a, b) = tokio::join!(insert(&s, &first), insert(&s, &second));
+        // Both read the same active connector; only one replacement can commit.
+        assert_eq!([a.is_ok(), b.is_ok()].iter().filter(|ok| **ok).count(), 1, "{a:?} {b:?}");
+        assert!(matches!(a.err().or(b.err()), Some(WriteError::Conflict)));
+        let all = list(&s).await.unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(find_by_type(&s, ConnectorType::Email).await.unwrap().unwrap().id, all[0].id);
+    }
+
     #[tokio::test]
     async fn social_targets_and_ids_are_unique() {
         let s = store();

@@ -469,6 +469,10 @@ async fn apply(
     if body.get("customUiCsp").and_then(Value::as_object).is_some_and(|csp| csp.values().any(has_sources)) {
         return Err(errors::request_invalid("Custom UI CSP configuration is not available"));
     }
+    // Logto's `normalizeCustomUiCsp`: a directive with no sources is dropped.
+    if let Some(csp) = next.custom_ui_csp.as_object_mut() {
+        csp.retain(|_, sources| has_sources(sources));
+    }
     Ok(next)
 }
 

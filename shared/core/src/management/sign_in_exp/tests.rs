@@ -73,6 +73,9 @@ async fn bad_shapes_are_guard_errors() {
     assert_eq!(reply.error(), (400, "sign_in_experiences.unsupported_default_language"));
     let reply = t.call("PATCH", "/api/sign-in-exp", json!({ "hideLogtoBranding": true })).await;
     assert_eq!(reply.error(), (400, "request.invalid_input"));
+    let csp =
+        t.call("PATCH", "/api/sign-in-exp", json!({ "customUiCsp": { "scriptSrc": [], "connectSrc": [] } })).await;
+    assert_eq!(csp.json["customUiCsp"], json!({}));
     // Empty strings clear the URLs, as Logto's guard allows.
     TestApp::ok(&t.call("PATCH", "/api/sign-in-exp", json!({ "termsOfUseUrl": "", "supportEmail": null })).await, 200);
 }
