@@ -3,7 +3,7 @@
 //! stream replaces the shortcut with the real Experience API journey (`sign_in*.rs`).
 
 use bytes::Bytes;
-use edgeid_core::domain::{authorization_code, interaction};
+use edgeid_core::domain::{authorization_code, interaction, user};
 use edgeid_tests::harness::sign_in::{Authorization, finish_authorization, open_authorization};
 use edgeid_tests::harness::{Client, TestApp};
 
@@ -17,6 +17,10 @@ fn experience_request(client: &Client) -> edgeid_core::Request {
 }
 
 async fn finish_login(t: &TestApp, client: &Client, account: &str) -> String {
+    let store = t.app.store.as_ref();
+    if user::find(store, account).await.unwrap().is_none() {
+        user::insert_record(store, &user::UserRecord::new(account.to_owned(), 0)).await.unwrap();
+    }
     let (found, version) = interaction::from_request(&t.app, &experience_request(client)).await.expect("interaction");
     interaction::finish_login(&t.app, found, version, account, vec!["pwd".into()]).await.expect("finish_login")
 }

@@ -61,14 +61,32 @@ impl SessionRecord {
         now_secs.saturating_sub(self.login_ts) > max_age
     }
 
-    /// The write of this session (created when `version` is `None`).
-    pub fn write_op(&self, version: Option<Version>) -> Result<WriteOp, Internal> {
+    /// The writes of this session (created when `version` is `None`) and its account index.
+    pub fn write_ops(&self, version: Option<Version>) -> Result<[WriteOp; 2], Internal> {
         let condition = version.map_or(Condition::IfAbsent, Condition::IfVersion);
-        Ok(WriteOp::Put {
-            key: keys::session(&self.uid),
-            value: table::encode(self)?,
-            options: PutOptions { expires_at: Some(self.expires_at), condition },
-        })
+        Ok([
+            WriteOp::Put {
+                key: keys::session(&self.uid),
+                value: table::encode(self)?,
+                options: PutOptions { expires_at: Some(self.expires_at), condition },
+            },
+            WriteOp::Put {
+                key: keys::session_of_account(&self.account_id, &self.uid),
+                value: Vec::new(),
+                options: PutOptions { expires_at: Some(self.expires_at), condition: Condition::Always },
+            },
+        ])
+    }
+
+    /// The deletes of this session and its account index.
+    pub fn delete_ops(&self) -> [WriteOp; 2] {
+        [
+            WriteOp::Delete { key: keys::session(&self.uid), condition: Condition::Always },
+            WriteOp::Delete {
+                key: keys::session_of_account(&self.account_id, &self.uid),
+                condition: Condition::Always,
+            },
+        ]
     }
 }
 
@@ -100,7 +118,32 @@ pub fn cookie(app: &App, session: &SessionRecord, keys: &[CookieKey]) -> Option<
     cookies::signed(COOKIE, &session.uid, keys, cookies::Lifetime::Seconds(seconds), cookies::secure(&app.config))
 }
 
-/// Remove session `uid`.
-pub async fn delete(app: &App, uid: &str) -> Result<(), Internal> {
-    Ok(app.store.delete(&keys::session(uid)).await?)
+/// Remove a session (and its index entry) in one commit.
+pub async fn delete(app: &App, session: &SessionRecord) -> Result<(), Internal> {
+    Ok(app.store.commit(session.delete_ops().into()).await?)
+}
+
+/// End every session of `account_id` and revoke the grants they hold, with every token
+/// issued from them (Logto's `signOutUser`, for suspension and deletion). Idempotent.
+pub async fn end_all_for_account(app: &App, account_id: &str) -> Result<(), Internal> {
+    let prefix = keys::sessions_of_account(account_id);
+    loop {
+        // Each round deletes what it read, so the first page is always the next one.
+        let page = app.store.list(&prefix, None, 50).await?;
+        if page.items.is_empty() {
+            return Ok(());
+        }
+        for (key, _) in page.items {
+            let uid = key.last_segment();
+            match find(app, &uid).await? {
+                Some((session, _)) => {
+                    for grant_id in session.grants.values() {
+                        super::grant::revoke(app, grant_id).await?;
+                    }
+                    delete(app, &session).await?;
+                }
+                None => app.store.delete(&key).await?,
+            }
+        }
+    }
 }

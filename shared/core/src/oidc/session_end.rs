@@ -226,14 +226,14 @@ async fn run_confirm(app: &App, req: &Request) -> Result<Response, OAuthError> {
             }
         }
         if logout {
-            session::delete(app, &current.uid).await?;
+            session::delete(app, &current).await?;
             set.extend(cookies::cleared(session::COOKIE, secure));
         } else if let Some(client) = &state.client_id {
             let mut kept = current.clone();
             kept.grants.remove(client);
-            let op = kept.write_op(Some(version))?;
+            let ops = kept.write_ops(Some(version))?;
             // A concurrent change of the session (another tab) wins; the grant is revoked anyway.
-            if let Err(e) = app.store.commit(vec![op]).await
+            if let Err(e) = app.store.commit(ops.into()).await
                 && !matches!(e, crate::store::StoreError::Conflict { .. })
             {
                 return Err(Internal::from(e).into());

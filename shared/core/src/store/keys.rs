@@ -304,6 +304,15 @@ pub fn session(uid: &str) -> Key {
     Key::new(["session", uid])
 }
 
+/// Index: the sessions of one account (ended together when the user is suspended or deleted).
+pub fn sessions_of_account(account_id: &str) -> Key {
+    Key::new(["idx", "session_account", account_id])
+}
+
+pub fn session_of_account(account_id: &str, uid: &str) -> Key {
+    Key::new(["idx", "session_account", account_id, uid])
+}
+
 // ---- end-user grants and the tokens issued from them (see `crate::domain::grant`) ----------
 // Codes and opaque tokens are stored under the SHA-256 (hex) of their value, never the value.
 // Every token issued from a grant also has an entry under `grant_token/<grant>/` naming it, so

@@ -444,9 +444,9 @@ pub async fn delete(store: &dyn Store, current: &Versioned<UserRecord>) -> Resul
 ///
 /// Hook for the session/grant stores: each adds its "everything of this account" revocation
 /// here (e.g. `grant::revoke_all_for_account`), so suspension and deletion cannot forget one.
-/// Until they exist there is nothing to revoke.
-pub async fn sign_out(_app: &App, _user_id: &str) -> Result<(), Internal> {
-    Ok(())
+/// Sessions: every OP session of the user ends, with the grants it holds.
+pub async fn sign_out(app: &App, user_id: &str) -> Result<(), Internal> {
+    super::session::end_all_for_account(app, user_id).await
 }
 
 /// Whether `password` is the user's, as Logto's `verifyUserPassword` decides it.

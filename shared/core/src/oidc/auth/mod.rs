@@ -26,7 +26,7 @@ use crate::domain::cookie_keys::CookieKey;
 use crate::domain::grant;
 use crate::domain::interaction::{self, AuthorizationParams, Interaction, InteractionResult, PromptName, SessionRef};
 use crate::domain::session::SessionRecord;
-use crate::domain::{cookies, resource, scope, session};
+use crate::domain::{cookies, resource, scope, session, user};
 use crate::error::{Internal, OAuthError, OAuthErrorCode};
 use crate::http::FormParams;
 use crate::{App, Request, Response};
@@ -111,6 +111,16 @@ impl Flow<'_> {
         result: Option<&InteractionResult>,
     ) -> Result<Response, Decided> {
         let app = self.app;
+        if let Some(s) = session {
+            // oidc-provider's `loadAccount` through Logto's `findAccount`.
+            match user::find(app.store.as_ref(), &s.account_id).await? {
+                None => return Err(Decided::Error(OAuthError::new(OAuthErrorCode::InvalidGrant, "user not found"))),
+                Some(u) if u.value.is_suspended => {
+                    return Err(Decided::Error(OAuthError::new(OAuthErrorCode::InvalidGrant, "user is suspended")));
+                }
+                Some(_) => {}
+            }
+        }
         let grant_id = result
             .and_then(|r| r.consent.as_ref())
             .map(|c| c.grant_id.clone())

@@ -54,7 +54,7 @@ async fn run(app: &App, req: &Request, uid: &str) -> Result<Response, Response> 
             if old.account_id == login.account_id {
                 fresh.grants = old.grants.clone();
             }
-            ops.push(WriteOp::Delete { key: keys::session(&old.uid), condition: Condition::Always });
+            ops.extend(old.delete_ops());
         }
         fresh.grants.extend(consent);
         (Some(fresh), Some(None))
@@ -68,7 +68,7 @@ async fn run(app: &App, req: &Request, uid: &str) -> Result<Response, Response> 
     };
     let new_uid = matches!(write, Some(None));
     if let (Some(session), Some(version)) = (&next, write) {
-        ops.push(session.write_op(version).map_err(internal)?);
+        ops.extend(session.write_ops(version).map_err(internal)?);
     }
     match app.store.commit(ops).await {
         Ok(()) => {}

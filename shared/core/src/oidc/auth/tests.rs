@@ -6,7 +6,7 @@ use http::{HeaderMap, StatusCode};
 
 use crate::domain::application::{self, ApplicationRecord, ApplicationType};
 use crate::domain::authorization_code;
-use crate::domain::interaction;
+use crate::domain::{interaction, session, user};
 use crate::testing::{self, T0, TestApp, seed::API};
 
 pub(crate) const SPA_CB: &str = "https://spa.example.com/callback";
@@ -29,6 +29,9 @@ pub(crate) async fn world() -> TestApp {
         record.app.oidc_client_metadata.redirect_uris = uris.iter().map(|u| (*u).to_owned()).collect();
         record.app.oidc_client_metadata.post_logout_redirect_uris = vec![format!("{}/logged-out", uris[0])];
         application::insert(store, &record).await.unwrap();
+    }
+    for id in ["user-1", "user-2"] {
+        user::insert_record(store, &user::UserRecord::new(id.into(), T0)).await.unwrap();
     }
     app
 }
@@ -501,4 +504,34 @@ async fn native_apps_consent_every_time_and_the_demo_app_signs_in() {
     let (status, headers, _) = get(&app, &format!("/oidc/auth?{query}"), "").await;
     assert_eq!(status, 303);
     assert!(location(&headers).starts_with("/sign-in?app_id=demo-app"));
+}
+
+#[tokio::test]
+async fn suspended_and_deleted_users_lose_their_sessions() {
+    let app = world().await;
+    let mut jar = Vec::new();
+    assert!(sign_in(&app, &spa_query(""), &mut jar, "user-1").await.starts_with(SPA_CB));
+    // Suspended behind the session's back (no sign-out hook ran): the next authorization fails.
+    let current = user::find(app.store.as_ref(), "user-1").await.unwrap().unwrap();
+    let mut suspended = current.value.clone();
+    suspended.is_suspended = true;
+    user::update(app.store.as_ref(), &current, &suspended).await.unwrap();
+    let (_, headers, _) = get(&app, &format!("/oidc/auth?{}", spa_query("")), &jar_header(&jar)).await;
+    let to = location(&headers);
+    assert_eq!(
+        (param(&to, "error").as_deref(), param(&to, "error_description").as_deref()),
+        (Some("invalid_grant"), Some("user is suspended"))
+    );
+
+    // The Management API's suspension runs `user::sign_out`: the session and its grant are gone.
+    let keys = crate::domain::cookies::keys(&app).await.unwrap();
+    let mut headers = HeaderMap::new();
+    headers.insert("cookie", jar_header(&jar).parse().unwrap());
+    let (signed_in, _) = session::from_headers(&app, &headers, &keys).await.unwrap().unwrap();
+    let grant_id = signed_in.grants["spa-app"].clone();
+    user::sign_out(&app, "user-1").await.unwrap();
+    assert!(session::find(&app, &signed_in.uid).await.unwrap().is_none());
+    assert!(crate::domain::grant::find(&app, &grant_id).await.unwrap().is_none());
+    let (_, headers, _) = get(&app, &format!("/oidc/auth?{}", spa_query("")), &jar_header(&jar)).await;
+    assert!(location(&headers).starts_with("/sign-in?"), "signed out: sign in again");
 }
