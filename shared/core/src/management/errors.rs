@@ -317,3 +317,16 @@ pub fn role_user_exists(user_id: &str) -> ApiError {
 pub fn invalid_phone() -> ApiError {
     ApiError::new(UNPROCESSABLE, "user.invalid_phone", "Invalid phone number.")
 }
+
+/// 422 `entity.invalid_input`: an update with nothing to set.
+pub fn invalid_input_empty() -> ApiError {
+    ApiError::new(UNPROCESSABLE, "entity.invalid_input", "Invalid input. Value list must not be empty.")
+}
+
+pub fn password_expiration_not_enabled() -> ApiError {
+    ApiError::new(
+        BAD_REQUEST,
+        "sign_in_experiences.password_expiration_not_enabled",
+        "Password expiration policy is not enabled. Enable it in the sign-in experience settings before expiring passwords.",
+    )
+}

@@ -75,6 +75,18 @@ struct PatchBody {
     profile: Option<Value>,
 }
 
+impl PatchBody {
+    fn is_empty(&self) -> bool {
+        self.username.is_none()
+            && self.primary_email.is_none()
+            && self.primary_phone.is_none()
+            && self.name.is_none()
+            && self.avatar.is_none()
+            && self.custom_data.is_none()
+            && self.profile.is_none()
+    }
+}
+
 /// silverhand's `yes()`: `true`, `yes`, `y`, `1` (any case) switch a query flag on.
 pub(crate) fn yes(ctx: &Ctx<'_>, name: &str) -> bool {
     ctx.query.first(name).is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "y" | "1"))
@@ -196,6 +208,10 @@ pub async fn get(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 
 pub async fn update(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let body: PatchBody = ctx.body()?;
+    if body.is_empty() {
+        // Logto's `updateUserById` with nothing to set.
+        return Err(errors::invalid_input_empty());
+    }
     // `""` clears a column as `null` does (Logto's guards accept both).
     let clearable = |v: Option<Option<String>>| v.map(|inner| inner.filter(|s| !s.is_empty()));
     let (username, email, mut phone) =
@@ -279,9 +295,10 @@ async fn check_username_free(ctx: &Ctx<'_>, username: &str, except: Option<&str>
     Ok(())
 }
 
-/// The user or 404 `entity.not_exists_with_id`.
+/// The user or 404 `entity.not_found` (Logto's `findUserById` is a `pool.one`, whose miss is
+/// `entity.not_found`, not the `not_exists_with_id` of the generic id queries).
 pub(crate) async fn find(ctx: &Ctx<'_>, id: &str) -> Result<Versioned<UserRecord>, ApiError> {
-    repo::find(ctx.store(), id).await?.ok_or_else(|| errors::not_exists_with_id(TABLE, id))
+    repo::find(ctx.store(), id).await?.ok_or_else(errors::not_found)
 }
 
 /// Apply `change` to the user and write it, re-reading on version races; returns the new record.

@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::management::applications::busy;
 use crate::management::pagination::{Optional, Paging};
 use crate::management::search::Search;
-use crate::management::users::{SEARCH_FIELDS, TABLE as USERS, field, user_error};
+use crate::management::users::{SEARCH_FIELDS, field, user_error};
 use crate::management::{Ctx, WRITE_RETRIES, errors, no_content, validate};
 
 #[derive(Debug, Deserialize)]
@@ -55,7 +55,7 @@ pub async fn assign(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         let role = find_role(ctx, &ctx.param("id")).await?.value;
         let mut users: Vec<Versioned<UserRecord>> = Vec::with_capacity(ids.len());
         for id in &ids {
-            let user = user_repo::find(ctx.store(), id).await?.ok_or_else(|| errors::not_exists_with_id(USERS, id))?;
+            let user = user_repo::find(ctx.store(), id).await?.ok_or_else(errors::not_found)?;
             if user.value.role_ids.contains(&role.role.id) {
                 return Err(errors::role_user_exists(id));
             }

@@ -45,6 +45,34 @@ pub async fn verify(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     }
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ExpirationBody {
+    is_expired: bool,
+}
+
+/// `PATCH /api/users/:userId/password/expiration`: force (or lift) a password reset at the next
+/// sign-in; expiring needs the sign-in experience's expiration policy (400 otherwise).
+pub async fn expiration(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let body: ExpirationBody = ctx.body()?;
+    let id = ctx.param("userId");
+    find(ctx, &id).await?;
+    if body.is_expired {
+        let policy = crate::domain::sign_in_experience::find(ctx.app).await?.password_expiration;
+        let enabled = policy.get("enabled").and_then(serde_json::Value::as_bool).unwrap_or(false);
+        let days = policy.get("validPeriodDays").and_then(serde_json::Value::as_u64).unwrap_or(0);
+        if !enabled || days == 0 {
+            return Err(errors::password_expiration_not_enabled());
+        }
+    }
+    let user = modify(ctx, &id, |u| {
+        u.is_password_expired = body.is_expired;
+        Ok(())
+    })
+    .await?;
+    json(StatusCode::OK, &user.response())
+}
+
 pub async fn has_password(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let user = find(ctx, &ctx.param("userId")).await?.value;
     json(StatusCode::OK, &body!({ "hasPassword": user.has_password() }))

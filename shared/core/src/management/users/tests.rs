@@ -78,6 +78,14 @@ async fn create_get_update_delete_in_logtos_shape() {
         (422, "user.invalid_phone")
     );
 
+    assert_eq!(t.call("PATCH", &format!("/api/users/{id}"), json!({})).await.error(), (422, "entity.invalid_input"));
+    let expire = t.call("PATCH", &format!("/api/users/{id}/password/expiration"), json!({"isExpired": true})).await;
+    assert_eq!(expire.error(), (400, "sign_in_experiences.password_expiration_not_enabled"));
+    TestApp::ok(
+        &t.call("PATCH", &format!("/api/users/{id}/password/expiration"), json!({"isExpired": false})).await,
+        200,
+    );
+
     // PATCH replaces; null (and "" for identifiers) clears; the old username is free again at once.
     t.clock.advance_ms(5);
     let patched = t
@@ -99,22 +107,13 @@ async fn create_get_update_delete_in_logtos_shape() {
         t.call("PATCH", &format!("/api/users/{bob_id}"), json!({"primaryEmail": "ALICE@example.com"})).await.error(),
         (422, "user.email_already_in_use")
     );
-    assert_eq!(
-        t.call("PATCH", "/api/users/nobody", json!({"name": "x"})).await.error(),
-        (404, "entity.not_exists_with_id")
-    );
+    assert_eq!(t.call("PATCH", "/api/users/nobody", json!({"name": "x"})).await.error(), (404, "entity.not_found"));
 
     // Delete frees every identifier; self-deletion is refused.
     assert_eq!(t.call("DELETE", "/api/users/admin", Value::Null).await.error(), (400, "user.cannot_delete_self"));
     TestApp::ok(&t.call("DELETE", &format!("/api/users/{id}"), Value::Null).await, 204);
-    assert_eq!(
-        t.call("GET", &format!("/api/users/{id}"), Value::Null).await.error(),
-        (404, "entity.not_exists_with_id")
-    );
-    assert_eq!(
-        t.call("DELETE", &format!("/api/users/{id}"), Value::Null).await.error(),
-        (404, "entity.not_exists_with_id")
-    );
+    assert_eq!(t.call("GET", &format!("/api/users/{id}"), Value::Null).await.error(), (404, "entity.not_found"));
+    assert_eq!(t.call("DELETE", &format!("/api/users/{id}"), Value::Null).await.error(), (404, "entity.not_found"));
     create(&t, json!({"username": "alice2", "primaryEmail": "alice@example.com"})).await;
 }
 
@@ -181,7 +180,7 @@ async fn passwords_set_verify_import_and_upgrade() {
     assert_eq!(verify("").await.error(), (400, "guard.invalid_input"));
     assert_eq!(
         t.call("POST", "/api/users/nobody/password/verify", json!({"password": "x"})).await.error(),
-        (404, "entity.not_exists_with_id")
+        (404, "entity.not_found")
     );
 
     // Imported digests: verified as Logto does, then re-hashed with Argon2id.
@@ -332,7 +331,7 @@ async fn user_roles_both_directions() {
     );
     assert_eq!(
         t.call("POST", &format!("/api/roles/{editor}/users"), json!({"userIds": ["ghost"]})).await.error(),
-        (404, "entity.not_exists_with_id")
+        (404, "entity.not_found")
     );
     TestApp::ok(&t.call("DELETE", &format!("/api/roles/{editor}/users/{other}"), Value::Null).await, 204);
     let excluded = t.call("GET", &format!("/api/users?excludeRoleId={editor}"), Value::Null).await;
