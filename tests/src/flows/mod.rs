@@ -3,5 +3,6 @@
 //! store lives here; cross-group journeys (authorize → sign-in → token → account) join later.
 
 mod authorize;
+mod experience;
 mod machine_tokens;
 mod store_outage;
