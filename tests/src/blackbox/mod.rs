@@ -4,6 +4,7 @@
 //! run repeatedly against one long-lived host.
 
 mod bad_input;
+mod connectors;
 mod discovery;
 mod machine_to_machine;
 mod users;

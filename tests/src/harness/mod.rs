@@ -3,6 +3,7 @@
 mod binary;
 mod cli;
 mod client;
+pub mod http_sink;
 pub mod jwt;
 mod process;
 pub mod sign_in;
@@ -12,6 +13,7 @@ mod test_app;
 pub use binary::{edgeid_cli_binary, edgeid_local_binary};
 pub use cli::{CliOutput, edgeid_cli};
 pub use client::{Client, RequestBuilder, TestResponse};
+pub use http_sink::{SeenRequest, http_sink};
 pub use process::{LocalServer, LocalServerBuilder};
 pub use target::{Credentials, Target};
 pub use test_app::TestApp;
