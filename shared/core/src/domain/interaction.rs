@@ -159,6 +159,10 @@ pub struct Interaction {
     pub grant_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<InteractionResult>,
+    /// The result of the interaction this one follows (node-oidc-provider's `lastSubmission`):
+    /// a consent after a login keeps the login, so `prompt=login` is satisfied on resume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_submission: Option<InteractionResult>,
     /// Owned by the experience group (Logto's `InteractionStorage`); opaque here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub experience: Option<Value>,
@@ -177,10 +181,25 @@ impl Interaction {
             session,
             grant_id: None,
             result: None,
+            last_submission: None,
             experience: None,
             created_at: now,
             expires_at: now + TTL_MS,
         }
+    }
+
+    /// The result so far on top of the last submission (`mergeWithLastSubmission`).
+    pub fn merged_result(&mut self) -> InteractionResult {
+        let mut merged = self.last_submission.clone().unwrap_or_default();
+        if let Some(current) = self.result.take() {
+            if current.login.is_some() {
+                merged.login = current.login;
+            }
+            if current.consent.is_some() {
+                merged.consent = current.consent;
+            }
+        }
+        merged
     }
 
     /// Where the browser resumes the authorization request: `<issuer>/auth/<uid>`.
@@ -278,12 +297,18 @@ pub fn parse_cookie_map(value: &str) -> BTreeMap<String, String> {
 pub async fn from_request(app: &App, req: &Request) -> Result<(Interaction, Version), InteractionError> {
     let keys = cookies::keys(app).await?;
     let map = cookies::read(req.headers(), COOKIE, &keys).map(|v| parse_cookie_map(&v)).unwrap_or_default();
-    let uid = match app_id(req) {
-        Some(app_id) => map.get(&app_id),
+    let app_id = app_id(req);
+    let uid = match &app_id {
+        Some(app_id) => map.get(app_id),
         None => map.get(LEGACY),
     }
     .ok_or(InteractionError::NotFound)?;
-    find(app, uid).await?.ok_or(InteractionError::NotFound)
+    let (found, version) = find(app, uid).await?.ok_or(InteractionError::NotFound)?;
+    // Logto's fork: an interaction picked for one app must belong to it.
+    if app_id.is_some_and(|id| id != found.params.client_id) {
+        return Err(InteractionError::NotFound);
+    }
+    Ok((found, version))
 }
 
 fn app_id(req: &Request) -> Option<String> {
@@ -308,7 +333,7 @@ pub async fn finish_login(
     amr: Vec<String>,
 ) -> Result<String, InteractionError> {
     let login = LoginResult { account_id: account_id.to_owned(), ts: app.clock.now_secs(), amr };
-    let mut result = interaction.result.take().unwrap_or_default();
+    let mut result = interaction.merged_result();
     result.login = Some(login);
     interaction.result = Some(result);
     save(app, &interaction, version).await?;

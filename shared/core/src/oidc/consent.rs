@@ -64,7 +64,7 @@ async fn run(app: &App, req: &Request) -> Result<Response, ApiError> {
     for (indicator, scopes) in &found.prompt.details.missing_resource_scopes {
         record.add_resource_scopes(indicator, scopes.iter().map(String::as_str));
     }
-    let mut result = found.result.take().unwrap_or_default();
+    let mut result = found.merged_result();
     result.consent = Some(ConsentResult { grant_id: record.id.clone() });
     found.result = Some(result);
 

@@ -154,6 +154,7 @@ impl Flow<'_> {
                 session.map(|s| SessionRef { uid: s.uid.clone(), account_id: s.account_id.clone() }),
             );
             interaction.grant_id = grant.as_ref().map(|g| g.id.clone());
+            interaction.last_submission = result.cloned();
             return Ok(self.start(&interaction).await?);
         }
         let Some(session) = session else {

@@ -402,6 +402,7 @@ async fn authorize_sign_in_resume_consent_code() {
     keep_cookies(&mut jar, &headers);
     let (status, headers, _) = get(&app, back.trim_start_matches("http://localhost:3001"), &jar_header(&jar)).await;
     assert_eq!(status, 303);
+    keep_cookies(&mut jar, &headers);
     let callback = location(&headers);
     assert!(callback.starts_with(&format!("{SPA_CB}?code=")), "{callback}");
     assert_eq!(param(&callback, "state").as_deref(), Some("st"));
@@ -534,4 +535,14 @@ async fn suspended_and_deleted_users_lose_their_sessions() {
     assert!(crate::domain::grant::find(&app, &grant_id).await.unwrap().is_none());
     let (_, headers, _) = get(&app, &format!("/oidc/auth?{}", spa_query("")), &jar_header(&jar)).await;
     assert!(location(&headers).starts_with("/sign-in?"), "signed out: sign in again");
+}
+
+#[tokio::test]
+async fn prompt_login_with_consent_ends_in_a_code_not_a_loop() {
+    let app = world().await;
+    let mut jar = Vec::new();
+    assert!(sign_in(&app, &spa_query(""), &mut jar, "user-1").await.starts_with(SPA_CB));
+    // Signed in already; prompt=login forces the sign-in, then consent, then the code.
+    let callback = sign_in(&app, &spa_query("prompt=login%20consent"), &mut jar, "user-1").await;
+    assert!(callback.starts_with(&format!("{SPA_CB}?code=")), "{callback}");
 }
