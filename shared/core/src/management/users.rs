@@ -7,6 +7,7 @@
 pub mod custom_data;
 pub mod identities;
 pub mod input;
+pub mod logto_config;
 pub mod password;
 pub mod profile;
 pub mod roles;

@@ -378,3 +378,22 @@ async fn usernames_follow_the_sign_in_experiences_case_policy() {
     let exact = crate::domain::user::find_by_username_as(t.store.as_ref(), "alice", false).await.unwrap().unwrap();
     assert_eq!(exact.value.username.as_deref(), Some("Alice"));
 }
+
+#[tokio::test]
+async fn logto_configs_default_to_false_and_merge() {
+    let t = TestApp::seeded().await;
+    let id = create(&t, json!({"username": "u"})).await["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/users/{id}/logto-configs");
+    let initial = t.call("GET", &path, Value::Null).await;
+    assert_eq!(
+        initial.json,
+        json!({"mfa": {"skipped": false, "skipMfaOnSignIn": false}, "passkeySignIn": {"skipped": false}})
+    );
+    t.call("PATCH", &path, json!({"mfa": {"enabled": true}})).await;
+    let merged = t.call("PATCH", &path, json!({"passkeySignIn": {"skipped": true}, "mfa": {"skipped": true}})).await;
+    assert_eq!(
+        merged.json,
+        json!({"mfa": {"enabled": true, "skipped": true, "skipMfaOnSignIn": false}, "passkeySignIn": {"skipped": true}})
+    );
+    assert_eq!(t.call("PATCH", &path, json!({"mfa": {"enabled": "yes"}})).await.error(), (400, "guard.invalid_input"));
+}
