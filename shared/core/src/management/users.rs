@@ -27,8 +27,6 @@ use crate::domain::password::{self as pw, Algorithm, ImportError};
 use crate::domain::user::{self as repo, Identifier, NewPassword, NewUser, UserError, UserRecord, UserResponse};
 use crate::error::ApiError;
 
-pub(crate) const TABLE: &str = "users";
-
 /// Fields `search` / `search.<field>` may name (Logto's user search).
 pub(crate) const SEARCH_FIELDS: &[&str] = &["id", "primaryEmail", "primaryPhone", "username", "name"];
 
