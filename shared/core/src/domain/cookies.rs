@@ -110,10 +110,27 @@ pub fn plain(name: &str, value: &str, secure: bool) -> Option<HeaderValue> {
     HeaderValue::from_str(&format!("{name}={encoded}; {attrs}")).ok()
 }
 
-/// Append `Set-Cookie` values to a response.
+/// Append `Set-Cookie` values to a response. A later value for a cookie name replaces an
+/// earlier one in the same response (a clear followed by a new value sends only the value):
+/// browsers would apply them in order anyway, but clients that replay raw `Set-Cookie` lines
+/// (Logto's integration-test client) send both, and the server reads the first.
 pub fn append(response: &mut Response, values: impl IntoIterator<Item = HeaderValue>) {
+    fn name(value: &HeaderValue) -> Option<&str> {
+        value.to_str().ok()?.split_once('=').map(|(n, _)| n.trim())
+    }
     for value in values {
-        response.headers_mut().append(header::SET_COOKIE, value);
+        let headers = response.headers_mut();
+        if let Some(new) = name(&value)
+            && headers.get_all(header::SET_COOKIE).iter().any(|v| name(v) == Some(new))
+        {
+            let kept: Vec<HeaderValue> =
+                headers.get_all(header::SET_COOKIE).iter().filter(|v| name(v) != Some(new)).cloned().collect();
+            headers.remove(header::SET_COOKIE);
+            for v in kept {
+                headers.append(header::SET_COOKIE, v);
+            }
+        }
+        headers.append(header::SET_COOKIE, value);
     }
 }
 
@@ -208,5 +225,20 @@ mod tests {
         let [value, sig] = cleared("_session", false);
         assert!(value.to_str().unwrap().starts_with("_session=; Path=/; Max-Age=0;"));
         assert!(sig.to_str().unwrap().starts_with("_session.sig=; Path=/; Max-Age=0;"));
+    }
+
+    #[test]
+    fn a_later_value_of_a_cookie_replaces_an_earlier_one_in_the_same_response() {
+        let mut response = Response::new(bytes::Bytes::new());
+        let keys = [key("k1")];
+        append(&mut response, cleared("_interaction_resume", false));
+        append(&mut response, plain("_logto", "{}", false));
+        append(&mut response, signed("_interaction_resume", "uid", &keys, Lifetime::Session, false).unwrap());
+        let set: Vec<&str> =
+            response.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap()).collect();
+        assert_eq!(set.len(), 3, "{set:?}");
+        assert!(set.iter().any(|v| v.starts_with("_logto=")));
+        assert!(set.iter().any(|v| v.starts_with("_interaction_resume=uid;")), "{set:?}");
+        assert!(!set.iter().any(|v| v.starts_with("_interaction_resume=;")), "{set:?}");
     }
 }

@@ -14,6 +14,7 @@ pub mod pagination;
 pub mod resources;
 pub mod roles;
 pub mod search;
+pub mod sentinel_activities;
 pub mod sign_in_exp;
 pub mod users;
 pub mod validate;
@@ -83,6 +84,7 @@ enum Route {
     ConnectorFactory,
     SignInExp,
     SignInExpCheckPassword,
+    SentinelActivitiesDelete,
 }
 
 const TABLE: &[(&str, Route)] = &[
@@ -133,6 +135,7 @@ const TABLE: &[(&str, Route)] = &[
     ("/api/connector-factories/{id}", Route::ConnectorFactory),
     ("/api/sign-in-exp", Route::SignInExp),
     ("/api/sign-in-exp/default/check-password", Route::SignInExpCheckPassword),
+    ("/api/sentinel-activities/delete", Route::SentinelActivitiesDelete),
 ];
 
 fn routes() -> Option<&'static Routes<Route>> {
@@ -242,6 +245,7 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
         (R::OidcCookieKeys, &Method::GET) => configs::oidc::cookie_keys::list(&ctx).await,
         (R::OidcCookieKeysRotate, &Method::POST) => configs::oidc::cookie_keys::rotate(&ctx).await,
         (R::OidcCookieKey, &Method::DELETE) => configs::oidc::cookie_keys::delete(&ctx).await,
+        (R::SentinelActivitiesDelete, &Method::POST) => sentinel_activities::delete(&ctx).await,
         (R::Connectors, &Method::GET) => connectors::list(&ctx).await,
         (R::Connectors, &Method::POST) => connectors::create(&ctx).await,
         (R::Connector, &Method::GET) => connectors::get(&ctx).await,
