@@ -28,6 +28,10 @@ pub const COOKIE: &str = "_session";
 #[serde(rename_all = "camelCase")]
 pub struct SessionRecord {
     pub uid: String,
+    /// The session id clients see (ID token `sid`, back-channel logout). Unlike `uid` it
+    /// survives the re-login rotations of one account's session.
+    #[serde(default)]
+    pub sid: String,
     pub account_id: String,
     /// When the user last authenticated (seconds since the epoch: `auth_time`).
     pub login_ts: i64,
@@ -46,6 +50,7 @@ impl SessionRecord {
         let now = app.clock.now_ms();
         Self {
             uid: app.rng.id(21),
+            sid: app.rng.id(21),
             account_id: account_id.to_owned(),
             login_ts,
             amr,

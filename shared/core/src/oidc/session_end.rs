@@ -216,6 +216,9 @@ async fn run_confirm(app: &App, req: &Request) -> Result<Response, OAuthError> {
     if let Some((current, version)) = session::from_headers(app, req.headers(), &keys).await? {
         let ending: Vec<(&String, &String)> =
             current.grants.iter().filter(|(client, _)| logout || state.client_id.as_ref() == Some(*client)).collect();
+        for (client_id, _) in &ending {
+            backchannel_logout(app, client_id, &current).await;
+        }
         for (_, grant_id) in &ending {
             // Grants given `offline_access` outlive the session (oidc-provider's `persistsLogout`).
             let persists = grant::find(app, grant_id)
@@ -257,6 +260,59 @@ async fn run_confirm(app: &App, req: &Request) -> Result<Response, OAuthError> {
     let mut response = respond::see_other(&location);
     cookies::append(&mut response, set);
     Ok(response)
+}
+
+/// OpenID Connect Back-Channel Logout 1.0: POST a `logout+jwt` to the client's
+/// `backchannelLogoutUri`. Best effort, as in oidc-provider: a failed delivery is logged and
+/// the logout goes on.
+async fn backchannel_logout(app: &App, client_id: &str, session: &session::SessionRecord) {
+    if let Err(e) = try_backchannel_logout(app, client_id, session).await {
+        tracing::warn!(client_id, error = %e, "back-channel logout not delivered");
+    }
+}
+
+async fn try_backchannel_logout(app: &App, client_id: &str, session: &session::SessionRecord) -> Result<(), String> {
+    let Some(client) = application::find(app.store.as_ref(), client_id).await.map_err(|e| e.to_string())? else {
+        return Ok(());
+    };
+    let metadata = &client.value.app.oidc_client_metadata;
+    let Some(uri) = metadata.backchannel_logout_uri.as_deref().filter(|u| !u.is_empty()) else {
+        return Ok(());
+    };
+    let Some(http) = app.http_client.as_ref() else {
+        return Err("no outgoing HTTP client on this host".into());
+    };
+    let now = app.clock.now_secs();
+    let mut claims = serde_json::json!({
+        "iss": app.config.issuer(),
+        "aud": client_id,
+        "sub": session.account_id,
+        "iat": now,
+        "exp": now + 120,
+        "jti": app.rng.id(21),
+        "events": { "http://schemas.openid.net/event/backchannel-logout": {} },
+    });
+    if metadata.backchannel_logout_session_required == Some(true)
+        && let Some(object) = claims.as_object_mut()
+    {
+        object.insert("sid".into(), session.sid.clone().into());
+    }
+    let keys = app.signing_keys.get(app).await.map_err(|e| e.to_string())?;
+    let payload = serde_json::to_vec(&claims).map_err(|e| e.to_string())?;
+    let token =
+        jose::encode_with_header(keys.signer.key.as_ref(), keys.signer.alg, &keys.signer.kid, "logout+jwt", &payload)
+            .await
+            .map_err(|e| e.to_string())?;
+    let body = serde_urlencoded::to_string([("logout_token", token.as_str())]).map_err(|e| e.to_string())?;
+    let request = http::Request::post(uri)
+        .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(bytes::Bytes::from(body))
+        .map_err(|e| e.to_string())?;
+    let response = http.send(request).await.map_err(|e| e.to_string())?;
+    match response.status().as_u16() {
+        200 | 204 => Ok(()),
+        status => Err(format!("expected 200 OK from {uri}, got {status}")),
+    }
 }
 
 fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {
@@ -477,5 +533,57 @@ mod tests {
         assert_eq!(status, 200);
         let page = std::str::from_utf8(&page).unwrap();
         assert!(page.contains("<title>Sign Out</title>") && page.contains("You have successfully signed out."));
+    }
+
+    struct Recorder(std::sync::Mutex<Vec<crate::ports::OutgoingRequest>>);
+
+    #[async_trait::async_trait]
+    impl crate::ports::HttpClient for Recorder {
+        async fn send(
+            &self,
+            request: crate::ports::OutgoingRequest,
+        ) -> Result<crate::ports::IncomingResponse, crate::ports::HttpClientError> {
+            self.0.lock().unwrap().push(request);
+            Ok(http::Response::new(Bytes::new()))
+        }
+    }
+
+    #[tokio::test]
+    async fn clients_with_a_back_channel_logout_uri_get_a_logout_token() {
+        let TestApp { app, clock, store } = world().await;
+        let recorder = std::sync::Arc::new(Recorder(Default::default()));
+        let app = TestApp { app: app.with_http_client(recorder.clone()), clock, store };
+        let current = application::find(app.store.as_ref(), "web-app").await.unwrap().unwrap();
+        let mut next = current.value.clone();
+        next.app.oidc_client_metadata.backchannel_logout_uri = Some("https://web.example.com/backchannel".into());
+        next.app.oidc_client_metadata.backchannel_logout_session_required = Some(true);
+        application::update(app.store.as_ref(), &current, &next, vec![]).await.unwrap();
+
+        let mut jar = Vec::new();
+        let web = format!("client_id=web-app&redirect_uri={}&response_type=code&scope=openid", urlencode(WEB_CB));
+        let callback = sign_in(&app, &web, &mut jar, "user-1").await;
+        let code = param(&callback, "code").unwrap();
+        let sid = crate::domain::authorization_code::find(&app, &code).await.unwrap().unwrap().0.request.sid.unwrap();
+        let (_, headers, page) = get(&app, "/oidc/session/end?client_id=web-app", &jar_header(&jar)).await;
+        keep_cookies(&mut jar, &headers);
+        let (status, _, _) =
+            post(&app, "/oidc/session/end/confirm", &format!("xsrf={}&logout=yes", xsrf_of(&page)), &jar_header(&jar))
+                .await;
+        assert_eq!(status, 303);
+
+        let sent = recorder.0.lock().unwrap();
+        assert_eq!(sent.len(), 1);
+        let request = &sent[0];
+        assert_eq!(request.uri(), "https://web.example.com/backchannel");
+        assert_eq!(request.headers()["content-type"], "application/x-www-form-urlencoded");
+        let form: Vec<(String, String)> = serde_urlencoded::from_bytes(request.body()).unwrap();
+        assert_eq!(form[0].0, "logout_token");
+        let decoded = jose::decode_unverified(&form[0].1).unwrap();
+        assert_eq!(decoded.header.typ.as_deref(), Some("logout+jwt"));
+        let claims: serde_json::Value = serde_json::from_slice(&decoded.payload).unwrap();
+        assert_eq!((claims["aud"].as_str(), claims["sub"].as_str()), (Some("web-app"), Some("user-1")));
+        assert_eq!(claims["sid"], sid, "the sid the code (and so the ID token) carries");
+        assert!(claims["events"].get("http://schemas.openid.net/event/backchannel-logout").is_some());
+        assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 120);
     }
 }

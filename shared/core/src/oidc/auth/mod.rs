@@ -184,7 +184,7 @@ impl Flow<'_> {
                 auth_time: session.login_ts,
                 amr: session.amr.clone(),
                 session_uid: Some(session.uid.clone()),
-                sid: Some(session.uid.clone()),
+                sid: Some(session.sid.clone()).filter(|sid| !sid.is_empty()),
                 claims: None,
             },
         )

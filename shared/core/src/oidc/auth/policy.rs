@@ -210,6 +210,7 @@ mod tests {
     fn session(login_ts: i64) -> SessionRecord {
         SessionRecord {
             uid: "s".into(),
+            sid: "sid".into(),
             account_id: "u".into(),
             login_ts,
             amr: vec![],

@@ -53,6 +53,7 @@ async fn run(app: &App, req: &Request, uid: &str) -> Result<Response, Response> 
         if let Some((old, _)) = &current {
             if old.account_id == login.account_id {
                 fresh.grants = old.grants.clone();
+                fresh.sid = old.sid.clone();
             }
             ops.extend(old.delete_ops());
         }
