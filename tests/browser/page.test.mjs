@@ -152,3 +152,18 @@ test("an app's authorization request opens the screen it asks for, and the page 
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('without a sign-in session (no /oidc/auth first), submitting explains what to do', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(`${endpoint}/sign-in`);
+  await ready(page);
+  await page.locator('#sign-in-identifier').fill('someone');
+  await page.locator('#sign-in-password').fill('whatever-it-is');
+  await page.locator('#sign-in-password').press('Enter');
+  const alert = page.locator('#sign-in-error');
+  await alert.filter({ hasText: /session/ }).waitFor();
+  assert.equal(await alert.textContent(), 'Your sign-in session has expired. Go back to the app and sign in again.');
+  assert.equal(await page.getByRole('button', { name: 'Sign in' }).isEnabled(), true, 'the button is usable again');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

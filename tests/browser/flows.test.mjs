@@ -1,0 +1,295 @@
+// A person signs in through the sign-in page in a real browser (Debian's headless Chromium,
+// playwright-core), end to end against the real `edgeid-local`: an app sends the browser to
+// `/oidc/auth`, the page registers / signs in / resets the password through the Experience API,
+// the browser lands on the app's callback with a code, and the app exchanges it for tokens whose
+// ID token names the user. Run by `.ci/run` (browser tier).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { createHash, randomBytes } from 'node:crypto';
+
+import { start, openPage, snap, ready, freePort, load } from './harness.mjs';
+
+const { createRemoteJWKSet, jwtVerify } = await load('jose');
+
+let env;
+let endpoint;
+let app; // the SPA application the test registers, with the callback below as redirect URI
+let callback; // { server, url }
+let jwks;
+
+const PASSWORD = 'Correct-horse-42';
+
+before(async () => {
+  env = await start();
+  endpoint = env.endpoint;
+  jwks = createRemoteJWKSet(new URL(`${endpoint}/oidc/jwks`));
+
+  // The app's side: a callback page that just says where the browser arrived.
+  const port = await freePort();
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end('<!doctype html><title>App</title><h1>Back in the app</h1>');
+  });
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  callback = { server, url: `http://127.0.0.1:${port}/callback` };
+
+  app = await env.admin('POST', '/applications', {
+    name: 'Browser test SPA',
+    type: 'SPA',
+    oidcClientMetadata: { redirectUris: [callback.url], postLogoutRedirectUris: [] },
+  });
+  // Logto's mock email connector (writes each message to MOCK_CONNECTOR_MESSAGE_DIR).
+  await env.admin('POST', '/connectors', {
+    connectorId: 'mock-email-service',
+    config: {
+      apiKey: 'api-key-value',
+      fromEmail: 'noreply@edgeid.test',
+      fromName: 'edgeid test',
+      templates: ['SignIn', 'Register', 'ForgotPassword', 'Generic', 'BindNewIdentifier', 'MfaVerification', 'BindMfa'].map((usageType) => ({
+        usageType,
+        type: 'text/plain',
+        subject: `${usageType} code`,
+        content: `Your code is {{code}}.`,
+      })),
+    },
+  });
+  // Sign in with a username or an email and a password; register with username + password.
+  await env.admin('PATCH', '/sign-in-exp', {
+    signInMode: 'SignInAndRegister',
+    signIn: {
+      methods: [
+        { identifier: 'username', password: true, verificationCode: false, isPasswordPrimary: true },
+        { identifier: 'email', password: true, verificationCode: false, isPasswordPrimary: true },
+      ],
+    },
+    signUp: { identifiers: ['username'], password: true, verify: false },
+    forgotPasswordMethods: ['EmailVerificationCode'],
+  });
+});
+
+after(async () => {
+  callback?.server.close();
+  await env?.stop();
+});
+
+const unique = (prefix) => `${prefix}_${randomBytes(4).toString('hex')}`;
+
+/** What an SPA built on a Logto SDK does: PKCE S256, state, nonce, prompt=consent. */
+function authorization(extra = {}) {
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const state = randomBytes(12).toString('base64url');
+  const nonce = randomBytes(12).toString('base64url');
+  const url = new URL(`${endpoint}/oidc/auth`);
+  url.search = new URLSearchParams({
+    client_id: app.id,
+    redirect_uri: callback.url,
+    response_type: 'code',
+    scope: 'openid profile email',
+    state,
+    nonce,
+    prompt: 'consent',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    ...extra,
+  }).toString();
+  return { url: url.href, verifier, state, nonce };
+}
+
+/** Open the app's authorization request in a fresh browser; it must land on `screen`. */
+async function startSignIn(screen = '/sign-in', options, extra) {
+  const opened = await openPage(env.browser, options);
+  const auth = authorization(extra);
+  await opened.page.goto(auth.url);
+  await ready(opened.page);
+  assert.equal(new URL(opened.page.url()).pathname, screen, `/oidc/auth led to ${opened.page.url()}`);
+  return { ...opened, auth };
+}
+
+/** Wait for the browser to reach the app's callback; exchange the code; return the ID token's claims. */
+async function finish(page, auth) {
+  await page.waitForURL((url) => url.href.startsWith(callback.url), { timeout: 15_000 });
+  const back = new URL(page.url());
+  assert.equal(back.searchParams.get('error'), null, `the app got an error: ${back.search}`);
+  assert.equal(back.searchParams.get('state'), auth.state);
+  const code = back.searchParams.get('code');
+  assert.ok(code, `no code in ${back.href}`);
+  const response = await fetch(`${endpoint}/oidc/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: callback.url,
+      client_id: app.id,
+      code_verifier: auth.verifier,
+    }),
+  });
+  const tokens = await response.json();
+  assert.equal(response.status, 200, `token endpoint: ${JSON.stringify(tokens)}`);
+  const { payload } = await jwtVerify(tokens.id_token, jwks, { issuer: `${endpoint}/oidc`, audience: app.id });
+  assert.equal(payload.nonce, auth.nonce);
+  return payload;
+}
+
+/** The screen on show (labels repeat across the hidden ones). */
+const shown = (page) => page.locator('[data-screen]:not([hidden])');
+
+async function createUser(fields) {
+  return env.admin('POST', '/users', { password: PASSWORD, ...fields });
+}
+
+test('register with a username and password: the app gets a code and an ID token for the new user', async () => {
+  const { context, page, auth, problems } = await startSignIn();
+  await page.getByRole('link', { name: 'Create one' }).click();
+  await shown(page).getByLabel('Username').fill(unique('newcomer'));
+  const username = await shown(page).getByLabel('Username').inputValue();
+  await shown(page).getByLabel('Password').fill(PASSWORD);
+  await shown(page).getByRole('button', { name: 'Create account' }).click();
+  const claims = await finish(page, auth);
+  const user = await env.admin('GET', `/users/${claims.sub}`);
+  assert.equal(user.username, username);
+  assert.equal(claims.username, username);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a wrong password is explained and focused; the right one signs in', async () => {
+  const user = await createUser({ username: unique('walker') });
+  const { context, page, auth, problems } = await startSignIn();
+  await shown(page).getByLabel(/username/i).fill(user.username);
+  await shown(page).getByLabel('Password').fill('not-the-password');
+  await shown(page).getByRole('button', { name: 'Sign in' }).click();
+  const alert = shown(page).getByRole('alert').filter({ hasText: /incorrect/ });
+  await alert.waitFor();
+  assert.equal(await alert.textContent(), 'The username, email or password is incorrect.');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'sign-in-password');
+  await snap(page, 'error');
+
+  await shown(page).getByLabel('Password').fill(PASSWORD);
+  await shown(page).getByRole('button', { name: 'Sign in' }).click();
+  const claims = await finish(page, auth);
+  assert.equal(claims.sub, user.id);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('sign in with the email address instead of the username', async () => {
+  const email = `${unique('mail')}@example.com`;
+  const user = await createUser({ username: unique('mailer'), primaryEmail: email });
+  const { context, page, auth } = await startSignIn();
+  await shown(page).getByLabel(/email/i).fill(email);
+  await shown(page).getByLabel('Password').fill(PASSWORD);
+  await page.keyboard.press('Enter');
+  const claims = await finish(page, auth);
+  assert.equal(claims.sub, user.id);
+  await context.close();
+});
+
+test('forgot password: a code by email, a new password, then sign in with it', async () => {
+  const email = `${unique('forgetful')}@example.com`;
+  const user = await createUser({ username: unique('forgetful'), primaryEmail: email });
+  const { context, page, auth, problems } = await startSignIn();
+  await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await shown(page).getByLabel('Email').fill(email);
+  await shown(page).getByRole('button', { name: 'Send code' }).click();
+  await shown(page).getByLabel('Verification code').waitFor();
+  await snap(page, 'forgot-password-code');
+  const message = env.lastEmail();
+  assert.equal(message.address, email);
+  assert.equal(message.type, 'ForgotPassword');
+
+  // A wrong code first: explained, and the code field is focused for another try.
+  await shown(page).getByLabel('Verification code').fill('000000' === message.code ? '111111' : '000000');
+  await shown(page).getByLabel('New password').fill('Brand-new-pass-77');
+  await shown(page).getByRole('button', { name: 'Reset password' }).click();
+  await shown(page).getByRole('alert').filter({ hasText: 'That code is not right' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'forgot-code');
+
+  await shown(page).getByLabel('Verification code').fill(message.code);
+  await shown(page).getByRole('button', { name: 'Reset password' }).click();
+  await page.getByRole('status').filter({ hasText: 'Your password has been reset' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/sign-in');
+  assert.equal(await shown(page).getByLabel(/email/i).inputValue(), email, 'the email is filled in');
+
+  await shown(page).getByLabel('Password').fill('Brand-new-pass-77');
+  await shown(page).getByRole('button', { name: 'Sign in' }).click();
+  const claims = await finish(page, auth);
+  assert.equal(claims.sub, user.id);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('register with a verified email when the sign-up settings ask for one (320 px wide)', async () => {
+  await env.admin('PATCH', '/sign-in-exp', {
+    signUp: { identifiers: ['email'], password: true, verify: true },
+  });
+  try {
+    const email = `${unique('fresh')}@example.com`;
+    const { context, page, auth } = await startSignIn('/sign-in', { width: 320, height: 640 });
+    await page.getByRole('link', { name: 'Create one' }).click();
+    assert.equal(await shown(page).getByLabel('Username').isVisible(), false, 'no username field when none is asked');
+    await shown(page).getByLabel('Email').fill(email);
+    await shown(page).getByLabel('Password').fill(PASSWORD);
+    await shown(page).getByRole('button', { name: 'Create account' }).click();
+    await shown(page).getByLabel('Verification code').waitFor();
+    await snap(page, 'register-code-narrow');
+    const message = env.lastEmail();
+    assert.equal(message.address, email);
+    assert.equal(message.type, 'Register');
+    await shown(page).getByLabel('Verification code').fill(message.code);
+    await shown(page).getByRole('button', { name: 'Verify and create account' }).click();
+    const claims = await finish(page, auth);
+    const user = await env.admin('GET', `/users/${claims.sub}`);
+    assert.equal(user.primaryEmail, email);
+    await context.close();
+  } finally {
+    await env.admin('PATCH', '/sign-in-exp', { signUp: { identifiers: ['username'], password: true, verify: false } });
+  }
+});
+
+test('signing in to an account the sign-up settings find incomplete asks for the missing email', async () => {
+  const user = await createUser({ username: unique('partial') });
+  await env.admin('PATCH', '/sign-in-exp', { signUp: { identifiers: ['email'], password: true, verify: true } });
+  try {
+    const email = `${unique('completed')}@example.com`;
+    const { context, page, auth, problems } = await startSignIn();
+    await shown(page).getByLabel(/username/i).fill(user.username);
+    await shown(page).getByLabel('Password').fill(PASSWORD);
+    await shown(page).getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Complete your account' }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Complete your account');
+    assert.equal(await shown(page).getByLabel('Username').isVisible(), false, 'only what is missing is asked');
+    await snap(page, 'continue');
+    await shown(page).getByLabel('Email').fill(email);
+    await shown(page).getByRole('button', { name: 'Continue' }).click();
+    await shown(page).getByLabel('Verification code').waitFor();
+    const message = env.lastEmail();
+    assert.equal(message.address, email);
+    await shown(page).getByLabel('Verification code').fill(message.code);
+    await shown(page).getByRole('button', { name: 'Verify and continue' }).click();
+    const claims = await finish(page, auth);
+    assert.equal(claims.sub, user.id);
+    assert.equal((await env.admin('GET', `/users/${user.id}`)).primaryEmail, email);
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    await env.admin('PATCH', '/sign-in-exp', { signUp: { identifiers: ['username'], password: true, verify: false } });
+  }
+});
+
+test('first_screen=register opens the register form; a taken username is explained there', async () => {
+  const user = await createUser({ username: unique('taken') });
+  const { context, page, problems } = await startSignIn('/register', undefined, { first_screen: 'register' });
+  await shown(page).getByLabel('Username').fill(user.username);
+  await shown(page).getByLabel('Password').fill(PASSWORD);
+  await shown(page).getByRole('button', { name: 'Create account' }).click();
+  const alert = shown(page).getByRole('alert').filter({ hasText: 'taken' });
+  await alert.waitFor();
+  assert.equal(await alert.textContent(), 'This username is taken. Please choose another one.');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'register-username');
+  assert.equal(await shown(page).getByLabel('Username').getAttribute('aria-invalid'), 'true');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
