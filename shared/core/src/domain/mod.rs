@@ -16,6 +16,7 @@ pub mod claims;
 pub mod connector;
 pub mod cookie_keys;
 pub mod cookies;
+pub mod email_blocklist;
 pub mod grant;
 pub mod interaction;
 pub mod message_rate;

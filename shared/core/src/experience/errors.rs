@@ -147,6 +147,26 @@ pub fn password_rejected(issues: &[crate::domain::password_policy::Issue]) -> Ap
         .with_data(serde_json::to_value(issues).unwrap_or_default())
 }
 
+pub fn email_blocklist_invalid_email() -> ApiError {
+    e(400, "session.email_blocklist.invalid_email", "Invalid email address.")
+}
+
+pub fn email_subaddressing_not_allowed() -> ApiError {
+    e(422, "session.email_blocklist.email_subaddressing_not_allowed", "Email subaddressing is not allowed.")
+}
+
+pub fn email_not_allowed(email: &str) -> ApiError {
+    e(
+        422,
+        "session.email_blocklist.email_not_allowed",
+        &format!("The email address \"{email}\" is restricted. Please choose a different one."),
+    )
+}
+
+pub fn password_expired() -> ApiError {
+    e(422, "password.expired", "Your password has expired. Please reset your password to continue.")
+}
+
 pub fn message_rate_limited() -> ApiError {
     e(429, "request.message_rate_limited", "Too many messages sent to this recipient. Please try again later.")
 }

@@ -102,6 +102,9 @@ async fn register(
     let app = ctx.app;
     if let Some(id) = verification_id {
         let record = session.storage.record(id).cloned().ok_or_else(errors::verification_session_not_found)?;
+        if let VerificationRecord::EmailVerificationCode(r) = &record {
+            rules.guard_email_blocklist(&r.identifier.value)?;
+        }
         let staged = profile_from(&record)?;
         profile::stage(app, &mut session.storage, staged).await?;
         session.save(app).await?;

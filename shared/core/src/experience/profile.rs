@@ -160,6 +160,7 @@ pub(super) async fn add(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         }
         Body::Email { verification_id } => match session.storage.record(&verification_id) {
             Some(VerificationRecord::EmailVerificationCode(r)) if r.verified => {
+                rules.guard_email_blocklist(&r.identifier.value)?;
                 Profile { primary_email: Some(r.identifier.value.clone()), ..Profile::default() }
             }
             Some(VerificationRecord::EmailVerificationCode(_)) => return Err(errors::verification_failed()),

@@ -75,6 +75,10 @@ pub struct Rules {
     /// `null` = every method with a connector; a list = only those.
     #[serde(default)]
     pub forgot_password_methods: Option<Vec<String>>,
+    #[serde(default)]
+    pub email_blocklist_policy: Option<Value>,
+    #[serde(default)]
+    pub password_expiration: Option<Value>,
 }
 
 impl Default for Rules {
@@ -91,6 +95,8 @@ impl Default for Rules {
             verification_code_policy: None,
             captcha_policy: None,
             forgot_password_methods: None,
+            email_blocklist_policy: None,
+            password_expiration: None,
         }
     }
 }
@@ -125,6 +131,41 @@ impl Rules {
     pub fn guard_captcha(&self) -> Result<(), ApiError> {
         let enabled = self.captcha_policy.as_ref().and_then(|p| p.get("enabled")).and_then(Value::as_bool);
         if enabled == Some(true) { Err(errors::captcha_required()) } else { Ok(()) }
+    }
+
+    /// Logto's `guardEmailBlocklist` for a new email.
+    pub fn guard_email_blocklist(&self, email: &str) -> Result<(), ApiError> {
+        use crate::domain::email_blocklist::{Refusal, check};
+        match check(self.email_blocklist_policy.as_ref(), email) {
+            Ok(()) => Ok(()),
+            Err(Refusal::InvalidEmail) => Err(errors::email_blocklist_invalid_email()),
+            Err(Refusal::SubaddressingNotAllowed) => Err(errors::email_subaddressing_not_allowed()),
+            Err(Refusal::NotAllowed) => Err(errors::email_not_allowed(email)),
+        }
+    }
+
+    /// Logto's `verifyPasswordExpirationPolicy`, after a correct password: 422
+    /// `password.expired` once the password is older than `validPeriodDays` (anchored at
+    /// `passwordUpdatedAt`, else when the policy was enabled, else the user's creation) or an
+    /// admin expired it.
+    pub fn guard_password_expiration(&self, user: &crate::domain::user::UserRecord, now: i64) -> Result<(), ApiError> {
+        let Some(policy) = self.password_expiration.as_ref() else { return Ok(()) };
+        if policy.get("enabled").and_then(Value::as_bool) != Some(true) {
+            return Ok(());
+        }
+        let Some(days) = policy.get("validPeriodDays").and_then(Value::as_i64).filter(|d| *d >= 1) else {
+            return Err(ApiError::new(
+                http::StatusCode::UNPROCESSABLE_ENTITY,
+                "sign_in_experiences.password_expiration_invalid_period_days",
+                "The password expiration period must be a whole number of days, at least 1.",
+            ));
+        };
+        let enabled_at = policy.get("enabledAt").and_then(Value::as_i64);
+        let anchor = user.password_updated_at.or(enabled_at).unwrap_or(user.created_at);
+        if user.is_password_expired || now >= anchor + days * 86_400_000 {
+            return Err(errors::password_expired());
+        }
+        Ok(())
     }
 
     /// `guardInteractionEvent`: 403 `auth.forbidden` when the sign-in mode excludes the event.

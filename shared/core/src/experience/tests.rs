@@ -724,3 +724,61 @@ async fn the_sentinel_counts_wrong_codes() {
         "session.verification_blocked_too_many_attempts",
     );
 }
+
+#[tokio::test]
+async fn the_email_blocklist_guards_registration_and_profile_emails() {
+    let (app, outlet) = app_with_mock_email().await;
+    set_sie(
+        &app,
+        json!({ "emailBlocklistPolicy": { "blockSubaddressing": true, "customBlocklist": ["@blocked.com"] } }),
+    )
+    .await;
+    let b = browser(&app).await;
+    b.start(&app, "Register").await;
+    let refused = b.send_code(&app, "x@blocked.com", "Register").await;
+    expect_error(refused.clone(), 422, "session.email_blocklist.email_not_allowed");
+    assert_eq!(
+        refused.1["message"],
+        "The email address \"x@blocked.com\" is restricted. Please choose a different one."
+    );
+    expect_error(
+        b.send_code(&app, "x+tag@fine.com", "Register").await,
+        422,
+        "session.email_blocklist.email_subaddressing_not_allowed",
+    );
+    assert!(outlet.last(MockMessageKind::Email).is_none(), "nothing was sent");
+
+    // Signing in, a blocked email cannot be added to the profile either.
+    user_with_password(&app, "judy").await;
+    set_sie(&app, json!({ "signUp": { "identifiers": ["username"], "password": true, "verify": true, "secondaryIdentifiers": [{ "identifier": "email", "verify": true }] } })).await;
+    let b = browser(&app).await;
+    b.start(&app, "SignIn").await;
+    let (_, body) = b.verify_password(&app, "username", "judy", PASSWORD).await;
+    b.post(&app, "/api/experience/identification", json!({ "verificationId": body["verificationId"] })).await;
+    let (_, body) = b.send_code(&app, "judy@blocked.com", "SignIn").await;
+    let id = body["verificationId"].clone();
+    b.verify_code(&app, "judy@blocked.com", &id, &last_code(&outlet, "judy@blocked.com")).await;
+    expect_error(
+        b.post(&app, "/api/experience/profile", json!({ "type": "email", "verificationId": id })).await,
+        422,
+        "session.email_blocklist.email_not_allowed",
+    );
+}
+
+#[tokio::test]
+async fn an_expired_password_is_refused_after_it_is_verified_and_does_not_count_as_a_failure() {
+    let app = testing::app();
+    set_sie(&app, json!({ "passwordExpiration": { "enabled": true, "validPeriodDays": 30 }, "sentinelPolicy": { "maxAttempts": 2 } })).await;
+    user_with_password(&app, "kim").await;
+    let b = browser(&app).await;
+    b.start(&app, "SignIn").await;
+    assert_eq!(b.verify_password(&app, "username", "kim", PASSWORD).await.0, StatusCode::OK);
+    app.clock.advance_ms(30 * 86_400_000);
+    let b = browser(&app).await;
+    b.start(&app, "SignIn").await;
+    for _ in 0..3 {
+        expect_error(b.verify_password(&app, "username", "kim", PASSWORD).await, 422, "password.expired");
+    }
+    // A wrong password is still just wrong.
+    expect_error(b.verify_password(&app, "username", "kim", "nope").await, 422, "session.invalid_credentials");
+}

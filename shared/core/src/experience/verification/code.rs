@@ -72,6 +72,10 @@ pub(in super::super) async fn send(ctx: &Ctx<'_>) -> Result<Response, ApiError> 
         body.interaction_event.template_type()
     };
 
+    if body.interaction_event == InteractionEvent::Register && body.identifier.kind == IdentifierType::Email {
+        rules.guard_email_blocklist(&body.identifier.value)?;
+    }
+
     let unknown = || async { users::find_by_identifier(app, &body.identifier).await.map(|u| u.is_none()) };
     let skip_delivery = match body.interaction_event {
         InteractionEvent::ForgotPassword => unknown().await?,

@@ -39,6 +39,10 @@ pub(in super::super) async fn verify(ctx: &Ctx<'_>) -> Result<Response, ApiError
         },
     };
     with_sentinel(app, rules.sentinel_policy(), Action::Password, &body.identifier.value, outcome).await?;
+    // Outside the sentinel: an expired password is not a failed attempt.
+    if let Some(user) = &user {
+        rules.guard_password_expiration(&user.value, app.clock.now_ms())?;
+    }
 
     let id = app.rng.id(21);
     session.storage.set_record(VerificationRecord::Password(PasswordRecord {
