@@ -319,7 +319,8 @@ pub async fn insert(app: &App, new: NewUser) -> Result<UserRecord, UserError> {
     let mut record = UserRecord::new(new_id(app.rng.as_ref()), now);
     record.username = new.username;
     record.primary_email = new.primary_email;
-    record.primary_phone = new.primary_phone;
+    // Stored as Logto stores it (national trunk `0` dropped), so lookups and the wire agree.
+    record.primary_phone = new.primary_phone.map(|p| phone::normalize(&p));
     record.name = new.name;
     record.avatar = new.avatar;
     record.profile = new.profile;

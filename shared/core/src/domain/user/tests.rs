@@ -155,6 +155,7 @@ mod with_app {
         let created = insert(
             &app,
             NewUser {
+                primary_phone: Some("610412345678".into()),
                 username: Some("alice".into()),
                 password: Some(NewPassword::Plain("pw-1".into())),
                 ..Default::default()
@@ -163,6 +164,8 @@ mod with_app {
         .await
         .unwrap();
         assert_eq!(created.id.len(), 12);
+        assert_eq!(created.primary_phone.as_deref(), Some("61412345678"));
+        assert_eq!(find_by_phone(app.store.as_ref(), "610412345678").await.unwrap().unwrap().value.id, created.id);
         assert_eq!(created.role_ids, ["rd"]);
         assert_eq!(created.password_algorithm, Some(Algorithm::Argon2id));
         let current = find(app.store.as_ref(), &created.id).await.unwrap().unwrap();
