@@ -17,6 +17,7 @@ pub mod connector;
 pub mod cookie_keys;
 pub mod cookies;
 pub mod email_blocklist;
+pub mod email_template;
 pub mod grant;
 pub mod interaction;
 pub mod message_rate;

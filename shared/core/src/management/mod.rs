@@ -8,6 +8,7 @@ pub mod applications;
 pub mod configs;
 pub mod connector_factories;
 pub mod connectors;
+pub mod email_templates;
 pub mod errors;
 pub mod guard;
 pub mod pagination;
@@ -83,6 +84,9 @@ enum Route {
     ConnectorFactories,
     ConnectorFactory,
     SignInExp,
+    EmailTemplates,
+    EmailTemplate,
+    EmailTemplateDetails,
     SignInExpCheckPassword,
     SentinelActivitiesDelete,
 }
@@ -134,6 +138,9 @@ const TABLE: &[(&str, Route)] = &[
     ("/api/connector-factories", Route::ConnectorFactories),
     ("/api/connector-factories/{id}", Route::ConnectorFactory),
     ("/api/sign-in-exp", Route::SignInExp),
+    ("/api/email-templates", Route::EmailTemplates),
+    ("/api/email-templates/{id}", Route::EmailTemplate),
+    ("/api/email-templates/{id}/details", Route::EmailTemplateDetails),
     ("/api/sign-in-exp/default/check-password", Route::SignInExpCheckPassword),
     ("/api/sentinel-activities/delete", Route::SentinelActivitiesDelete),
 ];
@@ -255,6 +262,12 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
         (R::ConnectorFactories, &Method::GET) => connector_factories::list(&ctx).await,
         (R::ConnectorFactory, &Method::GET) => connector_factories::get(&ctx).await,
         (R::SignInExp, &Method::GET) => sign_in_exp::get(&ctx).await,
+        (R::EmailTemplates, &Method::PUT) => email_templates::upsert(&ctx).await,
+        (R::EmailTemplates, &Method::GET) => email_templates::list(&ctx).await,
+        (R::EmailTemplates, &Method::DELETE) => email_templates::delete_many(&ctx).await,
+        (R::EmailTemplate, &Method::GET) => email_templates::get(&ctx).await,
+        (R::EmailTemplate, &Method::DELETE) => email_templates::delete(&ctx).await,
+        (R::EmailTemplateDetails, &Method::PATCH) => email_templates::update_details(&ctx).await,
         (R::SignInExp, &Method::PATCH) => sign_in_exp::update(&ctx).await,
         (R::SignInExpCheckPassword, &Method::POST) => sign_in_exp::check_password(&ctx).await,
         _ => Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "request.general", "Method Not Allowed")),

@@ -401,6 +401,21 @@ pub fn message_rate(scope: &str, target_hash: &str) -> Key {
     Key::new(["message_rate", scope, target_hash])
 }
 
+/// An email template, by (language tag, template type): Logto's unique pair. Listing
+/// `email_templates()` reads them all (a tenant has a few dozen at most).
+pub fn email_template(language_tag: &str, template_type: &str) -> Key {
+    Key::new(["email_template", language_tag, template_type])
+}
+
+pub fn email_templates() -> Key {
+    Key::new(["email_template"])
+}
+
+/// Unique index: email template id → its (language tag, template type).
+pub fn email_template_by_id(id: &str) -> Key {
+    Key::new(["idx", "email_template_id", id])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
