@@ -279,7 +279,7 @@ test('signing in to an account the sign-up settings find incomplete asks for the
   }
 });
 
-test('first_screen=register opens the register form; a taken username is explained there', async () => {
+test('first_screen=register opens the register form; a taken username and a rejected password are explained there', async () => {
   const user = await createUser({ username: unique('taken') });
   const { context, page, problems } = await startSignIn('/register', undefined, { first_screen: 'register' });
   await shown(page).getByLabel('Username').fill(user.username);
@@ -290,6 +290,16 @@ test('first_screen=register opens the register form; a taken username is explain
   assert.equal(await alert.textContent(), 'This username is taken. Please choose another one.');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'register-username');
   assert.equal(await shown(page).getByLabel('Username').getAttribute('aria-invalid'), 'true');
+
+  // A password the policy rejects: the reason in words, and the password field focused.
+  await shown(page).getByLabel('Username').fill(unique('fresh'));
+  await shown(page).getByLabel('Password').fill('short');
+  await shown(page).getByRole('button', { name: 'Create account' }).click();
+  const rejected = shown(page).getByRole('alert').filter({ hasText: 'another password' });
+  await rejected.waitFor();
+  assert.match(await rejected.textContent(), /^Please choose another password\. Use at least 8 characters\./);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'register-password');
+  assert.equal(await shown(page).getByLabel('Username').getAttribute('aria-invalid'), null, 'the old mark is cleared');
   assert.deepEqual(problems, []);
   await context.close();
 });
