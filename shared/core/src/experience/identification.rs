@@ -106,7 +106,7 @@ async fn register(
             rules.guard_email_blocklist(&r.identifier.value)?;
         }
         let staged = profile_from(&record)?;
-        profile::stage(app, &mut session.storage, staged).await?;
+        profile::stage(app, rules, &mut session.storage, staged).await?;
         session.save(app).await?;
     }
     rules.guard_event(InteractionEvent::Register)?;

@@ -26,9 +26,18 @@ async fn identified_user(app: &App, storage: &Storage) -> Result<Option<users::U
 
 /// Logto's `setProfileWithValidation`: check `staged` against the identified user and every
 /// other user, then merge it into the storage's profile.
-pub(super) async fn stage(app: &App, storage: &mut Storage, staged: Profile) -> Result<(), ApiError> {
+pub(super) async fn stage(
+    app: &App,
+    rules: &rules::Rules,
+    storage: &mut Storage,
+    staged: Profile,
+) -> Result<(), ApiError> {
     if let Some(user) = identified_user(app, storage).await? {
         users::guard_not_in_account(&user.value, &staged)?;
+    }
+    // A format/policy violation is reported ahead of "already in use", as Logto does.
+    if let Some(username) = &staged.username {
+        rules.guard_username(username)?;
     }
     users::guard_unique(app, &staged).await?;
     storage.profile.merge(staged);
@@ -202,7 +211,7 @@ pub(super) async fn add(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
             staged
         }
     };
-    stage(app, &mut session.storage, staged).await?;
+    stage(app, &rules, &mut session.storage, staged).await?;
     session.save(app).await?;
     no_content()
 }

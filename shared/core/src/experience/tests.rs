@@ -782,3 +782,50 @@ async fn an_expired_password_is_refused_after_it_is_verified_and_does_not_count_
     // A wrong password is still just wrong.
     expect_error(b.verify_password(&app, "username", "kim", "nope").await, 422, "session.invalid_credentials");
 }
+
+#[tokio::test]
+async fn the_username_policy_and_case_insensitive_usernames() {
+    let app = testing::app();
+    set_sie(
+        &app,
+        json!({ "usernamePolicy": { "caseSensitive": false, "minLength": 3, "maxLength": 20,
+            "allowedChars": { "lowercase": true, "uppercase": false, "numbers": true, "underscore": true } } }),
+    )
+    .await;
+    user_with_password(&app, "mallory").await;
+    let b = browser(&app).await;
+    b.start(&app, "Register").await;
+    let profile = "/api/experience/profile";
+    expect_error(
+        b.post(&app, profile, json!({ "type": "username", "value": "Upper" })).await,
+        422,
+        "user.username_uppercase_not_allowed",
+    );
+    expect_error(
+        b.post(&app, profile, json!({ "type": "username", "value": "ab" })).await,
+        422,
+        "user.username_too_short",
+    );
+    expect_error(
+        b.post(&app, profile, json!({ "type": "username", "value": "9lives" })).await,
+        400,
+        "guard.invalid_input",
+    );
+    // Case-insensitive: `MALLORY` is taken by `mallory` (the policy check comes first, so use
+    // a policy-clean spelling that folds to an existing name).
+    set_sie(
+        &app,
+        json!({ "usernamePolicy": { "caseSensitive": false, "minLength": 1, "maxLength": 128,
+        "allowedChars": { "lowercase": true, "uppercase": true, "numbers": true, "underscore": true } } }),
+    )
+    .await;
+    expect_error(
+        b.post(&app, profile, json!({ "type": "username", "value": "MALLORY" })).await,
+        422,
+        "user.username_already_in_use",
+    );
+    // ...and signs in with any case.
+    let b = browser(&app).await;
+    b.start(&app, "SignIn").await;
+    assert_eq!(b.verify_password(&app, "username", "MaLLoRy", PASSWORD).await.0, StatusCode::OK);
+}

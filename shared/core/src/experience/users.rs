@@ -15,7 +15,10 @@ pub type User = Versioned<UserRecord>;
 pub async fn find_by_identifier(app: &App, identifier: &Identifier) -> Result<Option<User>, ApiError> {
     let store = app.store.as_ref();
     Ok(match identifier.kind {
-        IdentifierType::Username => user::find_by_username(store, &identifier.value).await?,
+        IdentifierType::Username => {
+            let case_sensitive = user::username_case_sensitive(app).await?;
+            user::find_by_username_as(store, &identifier.value, case_sensitive).await?
+        }
         IdentifierType::Email => user::find_by_email(store, &identifier.value).await?,
         IdentifierType::Phone => user::find_by_phone(store, &identifier.value).await?,
         IdentifierType::UserId => user::find(store, &identifier.value).await?,
@@ -91,7 +94,7 @@ fn user_error(e: UserError) -> ApiError {
 pub async fn guard_unique(app: &App, profile: &Profile) -> Result<(), ApiError> {
     let store = app.store.as_ref();
     if let Some(username) = &profile.username
-        && user::find_by_username(store, username).await?.is_some()
+        && user::username_taken(store, username, user::username_case_sensitive(app).await?, None).await?
     {
         return Err(errors::username_already_in_use());
     }
