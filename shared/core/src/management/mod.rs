@@ -88,6 +88,7 @@ enum Route {
     EmailTemplate,
     EmailTemplateDetails,
     SignInExpCheckPassword,
+    SignInExpUsernameConflicts,
     SentinelActivitiesDelete,
 }
 
@@ -142,6 +143,7 @@ const TABLE: &[(&str, Route)] = &[
     ("/api/email-templates/{id}", Route::EmailTemplate),
     ("/api/email-templates/{id}/details", Route::EmailTemplateDetails),
     ("/api/sign-in-exp/default/check-password", Route::SignInExpCheckPassword),
+    ("/api/sign-in-exp/username-policy/case-sensitivity-conflicts", Route::SignInExpUsernameConflicts),
     ("/api/sentinel-activities/delete", Route::SentinelActivitiesDelete),
 ];
 
@@ -270,6 +272,7 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
         (R::EmailTemplateDetails, &Method::PATCH) => email_templates::update_details(&ctx).await,
         (R::SignInExp, &Method::PATCH) => sign_in_exp::update(&ctx).await,
         (R::SignInExpCheckPassword, &Method::POST) => sign_in_exp::check_password(&ctx).await,
+        (R::SignInExpUsernameConflicts, &Method::GET) => sign_in_exp::username_case_conflicts(&ctx).await,
         _ => Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "request.general", "Method Not Allowed")),
     }
 }

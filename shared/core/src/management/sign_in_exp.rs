@@ -343,6 +343,21 @@ async fn apply(
     body: &Map<String, Value>,
 ) -> Result<SignInExperience, ApiError> {
     guard(body)?;
+    // Flipping usernames to case-insensitive would merge accounts differing only by case.
+    let flips_to_insensitive = body.get("usernamePolicy").and_then(|p| p.get("caseSensitive"))
+        == Some(&Value::Bool(false))
+        && current.username_policy.get("caseSensitive") != Some(&Value::Bool(false));
+    if flips_to_insensitive {
+        let conflicts = case_conflicts(ctx, 20).await?;
+        if conflicts.get("totalConflicts").and_then(Value::as_u64).unwrap_or(0) > 0 {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "sign_in_experiences.username_policy_case_conflicts_exist",
+                "Cannot switch to case-insensitive usernames while usernames that differ only by case exist. Resolve the conflicts and try again.",
+            )
+            .with_data(conflicts));
+        }
+    }
     let sign_up: Option<SignUp> = typed(body, "signUp")?;
     let sign_in: Option<SignIn> = typed(body, "signIn")?;
     let mfa: Option<Mfa> = typed(body, "mfa")?;
@@ -527,6 +542,35 @@ fn password_expiration(
         .then(|| current.password_expiration.get("enabledAt").and_then(Value::as_i64))
         .flatten();
     Ok(json!({ "enabled": true, "validPeriodDays": days, "enabledAt": stored_at.unwrap_or_else(|| ctx.now()) }))
+}
+
+/// Logto's `findCaseConflicts`: usernames equal after lower-casing, `{totalConflicts, samples:
+/// [{usernameLower, userIds}]}` with at most `limit` samples.
+async fn case_conflicts(ctx: &Ctx<'_>, limit: usize) -> Result<Value, ApiError> {
+    let users = crate::domain::user::list(ctx.store(), None).await?;
+    let mut groups: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+    for user in users {
+        if let Some(username) = user.username {
+            groups.entry(username.to_lowercase()).or_default().push(user.id);
+        }
+    }
+    let conflicts: Vec<(String, Vec<String>)> = groups.into_iter().filter(|(_, ids)| ids.len() > 1).collect();
+    let samples: Vec<Value> =
+        conflicts.iter().take(limit).map(|(lower, ids)| json!({ "usernameLower": lower, "userIds": ids })).collect();
+    Ok(json!({ "totalConflicts": conflicts.len(), "samples": samples }))
+}
+
+/// `GET /api/sign-in-exp/username-policy/case-sensitivity-conflicts?limit=1..100` (default 20).
+pub async fn username_case_conflicts(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let limit = match ctx.query.first("limit") {
+        None => 20,
+        Some(raw) => raw
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| errors::invalid(errors::Part::Query, "limit must be an integer between 1 and 100"))?,
+    };
+    json(StatusCode::OK, &case_conflicts(ctx, limit).await?)
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -226,3 +226,32 @@ async fn check_password_reports_logtos_issues() {
         t.call("POST", "/api/sign-in-exp/default/check-password", json!({ "password": "x", "userId": "nobody" })).await;
     assert_eq!(unknown.error(), (404, "entity.not_exists_with_id"));
 }
+
+#[tokio::test]
+async fn usernames_differing_only_by_case_block_the_flip_to_case_insensitive() {
+    let t = TestApp::new(true);
+    let none = t.call("GET", "/api/sign-in-exp/username-policy/case-sensitivity-conflicts", Value::Null).await;
+    assert_eq!(none.json, json!({ "totalConflicts": 0, "samples": [] }));
+    let lower = t.call("POST", "/api/users", json!({ "username": "jane_doe" })).await;
+    TestApp::ok(&lower, 200);
+    let upper = t.call("POST", "/api/users", json!({ "username": "JANE_DOE" })).await;
+    TestApp::ok(&upper, 200);
+    let found = t.call("GET", "/api/sign-in-exp/username-policy/case-sensitivity-conflicts?limit=5", Value::Null).await;
+    assert_eq!(found.json["totalConflicts"], 1);
+    assert_eq!(found.json["samples"][0]["usernameLower"], "jane_doe");
+    assert_eq!(found.json["samples"][0]["userIds"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        t.call("GET", "/api/sign-in-exp/username-policy/case-sensitivity-conflicts?limit=0", Value::Null).await.error(),
+        (400, "guard.invalid_input")
+    );
+    let policy = |case_sensitive: bool| {
+        json!({ "usernamePolicy": { "caseSensitive": case_sensitive, "minLength": 1, "maxLength": 128,
+            "allowedChars": { "lowercase": true, "uppercase": true, "numbers": true, "underscore": true } } })
+    };
+    let flip = t.call("PATCH", "/api/sign-in-exp", policy(false)).await;
+    assert_eq!(flip.error(), (409, "sign_in_experiences.username_policy_case_conflicts_exist"));
+    assert_eq!(flip.json["data"]["totalConflicts"], 1);
+    let id = upper.json["id"].as_str().unwrap();
+    TestApp::ok(&t.call("DELETE", &format!("/api/users/{id}"), Value::Null).await, 204);
+    TestApp::ok(&t.call("PATCH", "/api/sign-in-exp", policy(false)).await, 200);
+}
