@@ -125,10 +125,22 @@ pub async fn find(app: &App, id: &str) -> Result<Option<Versioned<GrantRecord>>,
     read(app.store.as_ref(), &keys::grant(id)).await
 }
 
-/// Store a new grant; returns its version.
+/// Store a new grant (and its entry in the account's index, in the same commit); returns its
+/// version.
 pub async fn insert(app: &App, grant: &GrantRecord) -> Result<Version, GrantWriteError> {
     let options = PutOptions::IF_ABSENT.expiring_at(grant.expires_at);
-    Ok(app.store.put(&keys::grant(&grant.id), encode(grant)?, options).await?)
+    app.store
+        .commit(vec![
+            WriteOp::Put { key: keys::grant(&grant.id), value: encode(grant)?, options },
+            WriteOp::Put {
+                key: keys::account_grant(&grant.account_id, &grant.id),
+                value: encode(&grant.client_id)?,
+                options: PutOptions::ALWAYS.expiring_at(grant.expires_at),
+            },
+        ])
+        .await?;
+    // A fresh key's first write is version 1 on every backend.
+    Ok(1)
 }
 
 /// Write back a grant read at `version` (more scopes granted on a later authorization).
@@ -201,6 +213,23 @@ const REVOKE_PAGE: usize = 100;
 /// the token records and index entries are removed.
 pub async fn revoke(app: &App, grant_id: &str) -> Result<(), Internal> {
     revoke_with(app, grant_id, true).await
+}
+
+/// Revoke every grant of an account and every token issued from them (Logto's `signOutUser`
+/// when a user is suspended or deleted).
+pub async fn revoke_all_for_account(app: &App, account_id: &str) -> Result<(), Internal> {
+    let prefix = keys::account_grants(account_id);
+    loop {
+        // Each round revokes a page and deletes its index entries, so the listing restarts.
+        let page = app.store.list(&prefix, None, REVOKE_PAGE).await?;
+        if page.items.is_empty() {
+            return Ok(());
+        }
+        for (key, _) in page.items {
+            revoke(app, &key.last_segment()).await?;
+            app.store.delete(&key).await?;
+        }
+    }
 }
 
 /// Revoke every token issued from a grant but keep the grant (oidc-provider's
@@ -362,6 +391,25 @@ mod tests {
         assert!(app.store.list(&keys::grant_tokens(&g.id), None, 10).await.unwrap().items.is_empty());
         assert!(app.store.get(&keys::refresh_token("r2")).await.unwrap().is_some());
         assert!(find(&app, &other.id).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn revoking_an_account_revokes_each_of_its_grants() {
+        let app = testing::app();
+        let mut grants = Vec::new();
+        for client in ["spa", "web"] {
+            let g = GrantRecord::new(&app, "user1", client);
+            insert(&app, &g).await.unwrap();
+            grants.push(g.id);
+        }
+        let other = GrantRecord::new(&app, "user2", "spa");
+        insert(&app, &other).await.unwrap();
+        revoke_all_for_account(&app, "user1").await.unwrap();
+        for id in &grants {
+            assert!(find(&app, id).await.unwrap().is_none());
+        }
+        assert!(find(&app, &other.id).await.unwrap().is_some());
+        assert!(app.store.list(&keys::account_grants("user1"), None, 10).await.unwrap().items.is_empty());
     }
 
     #[tokio::test]

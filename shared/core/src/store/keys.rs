@@ -338,6 +338,16 @@ pub fn refresh_token(hash: &str) -> Key {
     Key::new(["token", "refresh", hash])
 }
 
+/// Prefix of the grants of one account (`<account>/<grant>`, expiring with the grant): what
+/// suspending or deleting a user revokes.
+pub fn account_grants(account_id: &str) -> Key {
+    Key::new(["idx", "account_grant", account_id])
+}
+
+pub fn account_grant(account_id: &str, grant_id: &str) -> Key {
+    Key::new(["idx", "account_grant", account_id, grant_id])
+}
+
 /// Prefix of the index of every token issued from a grant.
 pub fn grant_tokens(grant_id: &str) -> Key {
     Key::new(["grant_token", grant_id])

@@ -444,10 +444,12 @@ pub async fn delete(store: &dyn Store, current: &Versioned<UserRecord>) -> Resul
 /// them (Logto's `signOutUser`). Called when a user is suspended or deleted.
 ///
 /// Hook for the session/grant stores: each adds its "everything of this account" revocation
-/// here (e.g. `grant::revoke_all_for_account`), so suspension and deletion cannot forget one.
-/// Sessions: every OP session of the user ends, with the grants it holds.
+/// here, so suspension and deletion cannot forget one. Sessions: every OP session of the user
+/// ends, with the grants it holds. Grants: every grant of the account and every token issued
+/// from it, session-bound or not (`grant::revoke_all_for_account`; JWTs go on the deny list).
 pub async fn sign_out(app: &App, user_id: &str) -> Result<(), Internal> {
-    super::session::end_all_for_account(app, user_id).await
+    super::session::end_all_for_account(app, user_id).await?;
+    super::grant::revoke_all_for_account(app, user_id).await
 }
 
 /// Whether `password` is the user's, as Logto's `verifyUserPassword` decides it.
