@@ -6,3 +6,4 @@ mod authorize;
 mod experience;
 mod machine_tokens;
 mod store_outage;
+mod user_tokens;
