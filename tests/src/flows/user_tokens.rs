@@ -8,6 +8,7 @@
 use edgeid_core::config::MANAGEMENT_API_INDICATOR;
 use edgeid_core::domain::authorization_code::{self, CodeRequest};
 use edgeid_core::domain::grant::{self, GrantRecord};
+use edgeid_core::store::Store as _;
 use edgeid_tests::harness::sign_in::Pkce;
 use edgeid_tests::harness::{Client, TestApp, jwt};
 use serde_json::{Value, json};
@@ -262,6 +263,8 @@ async fn suspending_the_user_revokes_their_tokens() {
         .send()
         .await
         .assert_status(200);
+    let grants = w.t.store.list(&edgeid_core::store::keys::account_grants(&w.user_id), None, 10).await.unwrap();
+    assert!(grants.items.is_empty(), "the user's grants are gone");
     w.refresh(api["refresh_token"].as_str().unwrap(), None).await.assert_oauth_error(400, "invalid_grant");
     w.userinfo(body["access_token"].as_str().unwrap()).await.assert_oauth_error(401, "invalid_token");
     let introspected = w
