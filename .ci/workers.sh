@@ -5,7 +5,8 @@
 #   2. each group's Worker built alone via `wrangler deploy --dry-run --env <group>` (offline),
 #      with index_bg.wasm sizes raw and gzipped (target: < 1 MB gzipped each);
 #   3. the `all` Worker under `wrangler dev` (local KV + Durable Object) with the black-box HTTP
-#      suite and CPU-per-request measurements against it.
+#      suite (including the end-user sign-in journey), @logto/node and openid-client signing a
+#      user in (tests/js, EDGEID_JS_URL), and CPU-per-request measurements against it.
 # Exits non-zero on the first failure; prints each runner's summary lines.
 set -euo pipefail
 
@@ -115,6 +116,11 @@ CARGO_TARGET_DIR="$CACHE/target" timeout --foreground 15m cargo test --locked -p
   2>&1 | tee "$WORK/blackbox.log"
 grep -q '^test result: ok' "$WORK/blackbox.log" || { echo "black-box suite failed against the Worker"; exit 1; }
 
+step "Logto's @logto/node and openid-client sign a user in on the Worker"
+EDGEID_JS_URL="$URL" EDGEID_JS_CLIENT_ID="$EDGEID_BOOTSTRAP_CLIENT_ID" EDGEID_JS_CLIENT_SECRET="$EDGEID_BOOTSTRAP_CLIENT_SECRET" \
+  timeout --foreground 5m node --test --test-reporter=spec --test-timeout=60000 \
+  tests/js/logto-node.test.mjs tests/js/openid-client-sign-in.test.mjs 2>&1 | tee "$WORK/js.log"
+
 step "CPU per request, end to end (upper bound: includes local Durable Object plumbing)"
 EDGEID_CPU_REQUESTS="${EDGEID_CPU_REQUESTS:-300}" timeout --foreground 5m node "$CRATE/tests/cpu.mjs" "$URL" "$DEV_PID" e2e | tee "$WORK/cpu-e2e.log"
 cleanup
@@ -135,4 +141,6 @@ cat "$WORK/cpu-handler.log"
 echo "==== workers: runners ===="
 grep -E '^ℹ (tests|pass|fail) ' "$WORK/store.log" | sed 's/^/conformance: /'
 [ -f "$WORK/blackbox.log" ] && grep -E '^test result: ' "$WORK/blackbox.log" | sed 's/^/black-box: /'
+grep -E '^ℹ (tests|pass|fail) ' "$WORK/js.log" | sed 's/^/@logto\/node + openid-client sign-in: /'
+grep -E '^✔ .*sign-in|^✔ .*PKCE' "$WORK/js.log" | sed 's/^/  /' || true
 echo "workers tier passed"

@@ -7,5 +7,6 @@ mod bad_input;
 mod connectors;
 mod discovery;
 mod machine_to_machine;
+mod sign_in;
 mod users;
 mod wire_errors;

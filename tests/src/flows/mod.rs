@@ -5,5 +5,6 @@
 mod authorize;
 mod experience;
 mod machine_tokens;
+mod sign_in;
 mod store_outage;
 mod user_tokens;

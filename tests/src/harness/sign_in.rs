@@ -39,9 +39,11 @@ impl Default for Pkce {
     }
 }
 
-/// What an app puts into its authorization request.
+/// What an app puts into its authorization request, and the server's public endpoint (the
+/// issuer without `/oidc`: where the server's absolute URLs point).
 #[derive(Debug, Clone)]
 pub struct Authorization {
+    pub endpoint: String,
     pub client_id: String,
     pub redirect_uri: String,
     pub scope: String,
@@ -53,15 +55,23 @@ pub struct Authorization {
 }
 
 impl Authorization {
-    /// What Logto's SDKs send for `demo-app`: PKCE, `prompt=consent`, `openid offline_access
-    /// profile` plus `email`.
+    /// What Logto's SDKs send for `demo-app` (redirect URI `<endpoint>/demo-app`): PKCE,
+    /// `prompt=consent`, `openid offline_access profile` plus `email`. The endpoint is where
+    /// `client` reaches the server (in-process: the app's endpoint).
     pub fn demo_app(client: &Client) -> Self {
-        Self::for_client(DEMO_APP, &format!("{}/{DEMO_APP}", client.base_url()))
+        Self::demo_app_at(&client.base_url())
     }
 
-    pub fn for_client(client_id: &str, redirect_uri: &str) -> Self {
+    /// [`Authorization::demo_app`] for a server whose public endpoint differs from where the
+    /// client reaches it (a local server announces `http://localhost:<port>`).
+    pub fn demo_app_at(endpoint: &str) -> Self {
+        Self::for_client(endpoint, DEMO_APP, &format!("{endpoint}/{DEMO_APP}"))
+    }
+
+    pub fn for_client(endpoint: &str, client_id: &str, redirect_uri: &str) -> Self {
         let rng = edgeid_core::ports::OsRng;
         Authorization {
+            endpoint: endpoint.trim_end_matches('/').to_owned(),
             client_id: client_id.to_owned(),
             redirect_uri: redirect_uri.to_owned(),
             scope: "openid offline_access profile email".to_owned(),
@@ -145,16 +155,16 @@ impl Identifier<'_> {
     }
 }
 
-/// `url` (absolute on this server, or origin-relative) as an origin-relative path.
+/// `url` (absolute on the server's public `endpoint`, or origin-relative) as an origin-relative
+/// path, which the client sends to wherever it reaches the server.
 #[track_caller]
-pub fn local_path(client: &Client, url: &str) -> String {
+pub fn local_path(endpoint: &str, url: &str) -> String {
     if url.starts_with('/') {
         return url.to_owned();
     }
-    let base = client.base_url();
-    match url.strip_prefix(&base) {
+    match url.strip_prefix(endpoint) {
         Some(rest) if rest.starts_with('/') => rest.to_owned(),
-        _ => panic!("{url} is not on this server ({base})"),
+        _ => panic!("{url} is not on this server ({endpoint})"),
     }
 }
 
@@ -193,8 +203,12 @@ pub async fn sign_in_with_password(client: &Client, identifier: Identifier<'_>, 
         .assert_status(204);
     let submit = client.post("/api/experience/submit").send().await;
     let redirect_to = submit.assert_status(200).str_field("redirectTo");
-    let expected = format!("{}/oidc/auth/", client.base_url());
-    assert!(redirect_to.starts_with(&expected), "submit answers {{redirectTo: {expected}<uid>}}, got {redirect_to}");
+    // Absolute, on the server's public endpoint (`finish_authorization` checks the origin).
+    let path = redirect_to.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]));
+    assert!(
+        path.is_some_and(|p| p.starts_with("/oidc/auth/")),
+        "submit answers {{redirectTo: <issuer>/auth/<uid>}}, got {redirect_to}"
+    );
     redirect_to
 }
 
@@ -202,7 +216,7 @@ pub async fn sign_in_with_password(client: &Client, identifier: Identifier<'_>, 
 /// `_session` cookie) → `/consent` consents for a first-party app → `<issuer>/auth/<uid2>` → 303 to
 /// the redirect URI. A session that already holds the consent goes straight to the redirect URI.
 pub async fn finish_authorization(client: &Client, redirect_to: &str, authorization: &Authorization) -> Callback {
-    let resumed = client.get(&local_path(client, redirect_to)).send().await;
+    let resumed = client.get(&local_path(&authorization.endpoint, redirect_to)).send().await;
     resumed.assert_status(303);
     let mut to = location(&resumed);
     if !to.starts_with(&authorization.redirect_uri) {
@@ -222,10 +236,10 @@ pub async fn finish_authorization(client: &Client, redirect_to: &str, authorizat
         );
         let back = location(&consent);
         assert!(
-            back.starts_with(&format!("{}/oidc/auth/", client.base_url())),
+            back.starts_with(&format!("{}/oidc/auth/", authorization.endpoint)),
             "/consent sends the browser back to the authorization endpoint, not {back}"
         );
-        let done = client.get(&local_path(client, &back)).send().await;
+        let done = client.get(&local_path(&authorization.endpoint, &back)).send().await;
         done.assert_status(303);
         to = location(&done);
     }

@@ -65,6 +65,11 @@ impl Target {
         discovery.assert_status(200).str_field("issuer")
     }
 
+    /// The host's public endpoint: its issuer without `/oidc` (what its absolute URLs use).
+    pub async fn endpoint(&self) -> String {
+        self.issuer().await.trim_end_matches("/oidc").to_owned()
+    }
+
     /// A client_credentials token for `resource`, with `scope` if given; panics unless 200.
     pub async fn token_for(&self, who: &Credentials, resource: &str, scope: Option<&str>) -> Value {
         let mut form = vec![("grant_type", "client_credentials"), ("resource", resource)];
