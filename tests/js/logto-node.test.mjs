@@ -217,3 +217,43 @@ test('@logto/node: the Experience API refuses a browser without the interaction 
   const body = await browser.experience('PUT', '', { interactionEvent: 'SignIn' }, 400);
   assert.equal(body.code, 'session.not_found');
 });
+
+test('@logto/node: sign-out revokes the refresh token and ends the session', async () => {
+  const user = await createUser(api);
+  const redirectUri = `${server.endpoint}/${DEMO_APP}`;
+  const { logto, navigation } = sdkClient();
+  const browser = new Browser(server.endpoint);
+  await logto.signIn({ redirectUri });
+  const callback = await browser.signIn(navigation.url, {
+    identifier: { type: 'username', value: user.username },
+    password: user.password,
+    clientId: DEMO_APP,
+    redirectUri,
+  });
+  await logto.handleSignInCallback(callback);
+  const refreshToken = await logto.getRefreshToken();
+  assert.ok(refreshToken);
+
+  // Logto's logoutClient: the SDK revokes the refresh token and navigates to the end-session
+  // endpoint with client_id only; the browser submits the page's form.
+  await logto.signOut();
+  assert.equal(await logto.isAuthenticated(), false);
+  const endSession = new URL(navigation.url);
+  assert.equal(`${endSession.origin}${endSession.pathname}`, `${server.issuer}/session/end`);
+  assert.equal(endSession.searchParams.get('client_id'), DEMO_APP);
+  const ended = await browser.endSession(navigation.url);
+  assert.ok([200, 302, 303].includes(ended.status), `end-session confirmation: ${browser.steps.join('\n')}`);
+
+  const refreshed = await fetch(`${server.issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: DEMO_APP, refresh_token: refreshToken }),
+  });
+  assert.equal(refreshed.status, 400);
+  assert.equal((await refreshed.json()).error, 'invalid_grant');
+
+  // The session is gone: the same browser is asked to sign in again.
+  const again = sdkClient();
+  await again.logto.signIn({ redirectUri });
+  await browser.openAuthorization(again.navigation.url);
+});
