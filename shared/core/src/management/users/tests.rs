@@ -357,6 +357,13 @@ async fn usernames_follow_the_sign_in_experiences_case_policy() {
     );
     let policy = json!({"usernamePolicy": {"caseSensitive": false, "minLength": 1, "maxLength": 128,
         "allowedChars": {"lowercase": true, "uppercase": true, "numbers": true, "underscore": true}}});
+    // Flipping to case-insensitive is refused while `Alice` and `alice` both exist (Logto's guard).
+    assert_eq!(
+        t.call("PATCH", "/api/sign-in-exp", policy.clone()).await.error(),
+        (409, "sign_in_experiences.username_policy_case_conflicts_exist")
+    );
+    let lower_id = lower["id"].as_str().unwrap();
+    TestApp::ok(&t.call("DELETE", &format!("/api/users/{lower_id}"), Value::Null).await, 204);
     TestApp::ok(&t.call("PATCH", "/api/sign-in-exp", policy).await, 200);
     assert_eq!(
         t.call("POST", "/api/users", json!({"username": "ALICE"})).await.error(),
@@ -373,8 +380,6 @@ async fn usernames_follow_the_sign_in_experiences_case_policy() {
     let found = crate::domain::user::find_by_username_as(t.store.as_ref(), "BOB", false).await.unwrap().unwrap();
     assert_eq!(found.value.id, bob_id);
     assert!(crate::domain::user::find_by_username_as(t.store.as_ref(), "BOB", true).await.unwrap().is_none());
-    let lower_id = lower["id"].as_str().unwrap();
-    TestApp::ok(&t.call("DELETE", &format!("/api/users/{lower_id}"), Value::Null).await, 204);
     let exact = crate::domain::user::find_by_username_as(t.store.as_ref(), "alice", false).await.unwrap().unwrap();
     assert_eq!(exact.value.username.as_deref(), Some("Alice"));
 }
