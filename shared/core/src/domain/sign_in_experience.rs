@@ -15,6 +15,12 @@ use crate::App;
 use crate::error::Internal;
 use crate::store::{Condition, Store, StoreError, keys};
 
+/// A positive whole-number field of one of the experience's stored partial policies
+/// (`sentinelPolicy`, `verificationCodePolicy`, ...); absent, zero or out of range reads as unset.
+pub fn positive_setting(policy: Option<&Value>, name: &str) -> Option<u32> {
+    policy.and_then(|v| v.get(name)).and_then(Value::as_u64).and_then(|n| u32::try_from(n).ok()).filter(|n| *n > 0)
+}
+
 /// Logto's `SignInIdentifier`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -51,13 +51,7 @@ impl Policy {
     /// Logto's stored partial policy (`{expirationDuration?, maxRetryAttempts?}`).
     pub fn from_json(value: Option<&serde_json::Value>) -> Self {
         let default = Self::default();
-        let field = |name: &str| {
-            value
-                .and_then(|v| v.get(name))
-                .and_then(serde_json::Value::as_u64)
-                .and_then(|n| u32::try_from(n).ok())
-                .filter(|n| *n > 0)
-        };
+        let field = |name: &str| super::sign_in_experience::positive_setting(value, name);
         Self {
             expiration_secs: field("expirationDuration").unwrap_or(default.expiration_secs),
             max_tries: field("maxRetryAttempts").unwrap_or(default.max_tries),
