@@ -546,3 +546,39 @@ async fn prompt_login_with_consent_ends_in_a_code_not_a_loop() {
     let callback = sign_in(&app, &spa_query("prompt=login%20consent"), &mut jar, "user-1").await;
     assert!(callback.starts_with(&format!("{SPA_CB}?code=")), "{callback}");
 }
+
+#[tokio::test]
+async fn third_party_apps_are_never_consented_automatically() {
+    let app = world().await;
+    let mut record = ApplicationRecord::new("partner-app".into(), "Partner".into(), ApplicationType::Traditional, T0);
+    record.app.is_third_party = true;
+    record.app.oidc_client_metadata.redirect_uris = vec![WEB_CB.to_owned()];
+    application::insert(app.store.as_ref(), &record).await.unwrap();
+
+    let mut jar = Vec::new();
+    let query = format!(
+        "client_id=partner-app&redirect_uri={}&response_type=code&scope=openid%20profile&state=st",
+        urlencode(WEB_CB)
+    );
+    let (_, headers, _) = get(&app, &format!("/oidc/auth?{query}"), "").await;
+    keep_cookies(&mut jar, &headers);
+    let req = http::Request::get("/api/experience?app_id=partner-app")
+        .header("cookie", jar_header(&jar))
+        .body(Bytes::new())
+        .unwrap();
+    let (found, version) = interaction::from_request(&app, &req).await.unwrap();
+    let resume = interaction::finish_login(&app, found, version, "user-1", vec!["pwd".into()]).await.unwrap();
+    let (_, headers, _) = get(&app, resume.trim_start_matches("http://localhost:3001"), &jar_header(&jar)).await;
+    assert_eq!(location(&headers), "/consent?app_id=partner-app");
+    keep_cookies(&mut jar, &headers);
+
+    let (status, headers, body) = get(&app, "/consent?app_id=partner-app", &jar_header(&jar)).await;
+    assert_eq!(status, 403);
+    assert!(location(&headers).is_empty(), "no redirect towards a code");
+    let error: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(error["code"], "oidc.access_denied", "{error}");
+    let grants = crate::store::Store::list(app.store.as_ref(), &crate::store::keys::account_grants("user-1"), None, 10)
+        .await
+        .unwrap();
+    assert!(grants.items.is_empty(), "no grant was written");
+}
