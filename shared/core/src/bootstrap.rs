@@ -30,6 +30,8 @@ pub const ADMIN_ROLE_ID: &str = "management-api-access";
 pub const ADMIN_ROLE_NAME: &str = "Logto Management API access";
 /// Logto's built-in SPA for previewing the sign-in experience.
 pub const DEMO_APP_ID: &str = "demo-app";
+/// Logto's built-in SPA the Account Center (`/account`) signs in with.
+pub const ACCOUNT_CENTER_APP_ID: &str = "account-center";
 pub const ADMIN_ROLE_DESCRIPTION: &str = "This default role grants access to the Logto management API.";
 /// Logto's internal admin role (`defaultManagementApi.role`): what `isAdmin` on an M2M
 /// application toggles. Never listed by the Management API.
@@ -167,7 +169,8 @@ pub async fn seed(app: &App) -> Result<(), BootstrapError> {
         already_there(role::insert(store, &admin, std::slice::from_ref(&all)).await)?;
     }
     ensure_internal_admin_role(app, &all).await?;
-    seed_demo_app(app).await
+    seed_demo_app(app).await?;
+    seed_account_center_app(app).await
 }
 
 /// Logto's built-in SPA `demo-app` ("Live Preview"), redirect and post-logout URI
@@ -175,13 +178,34 @@ pub async fn seed(app: &App) -> Result<(), BootstrapError> {
 /// applications; here it is a stored record without a list entry or count, so
 /// `GET /api/applications` and `Total-Number` stay as in Logto while `/oidc/auth` finds it.
 pub async fn seed_demo_app(app: &App) -> Result<(), BootstrapError> {
-    let mut record = ApplicationRecord::new(DEMO_APP_ID.to_owned(), "Live Preview".to_owned(), ApplicationType::Spa, 0);
-    record.app.description = Some("Preview for Sign-in Experience.".to_owned());
-    let uri = format!("{}/demo-app", app.config.endpoint);
+    seed_built_in_spa(app, DEMO_APP_ID, "Live Preview", "Preview for Sign-in Experience.", "/demo-app", false).await
+}
+
+/// Logto's built-in SPA `account-center` (`buildAccountCenterClientMetadata`): the client the
+/// `/account` page signs in with, redirect and post-logout URI `<endpoint>/account`, first
+/// party, always issued a refresh token. Stored like `demo-app` (never listed).
+pub async fn seed_account_center_app(app: &App) -> Result<(), BootstrapError> {
+    seed_built_in_spa(app, ACCOUNT_CENTER_APP_ID, "Account Center", "Account Center for users.", "/account", true).await
+}
+
+async fn seed_built_in_spa(
+    app: &App,
+    id: &str,
+    name: &str,
+    description: &str,
+    path: &str,
+    always_issue_refresh_token: bool,
+) -> Result<(), BootstrapError> {
+    let mut record = ApplicationRecord::new(id.to_owned(), name.to_owned(), ApplicationType::Spa, 0);
+    record.app.description = Some(description.to_owned());
+    let uri = format!("{}{path}", app.config.endpoint);
     record.app.oidc_client_metadata.redirect_uris = vec![uri.clone()];
     record.app.oidc_client_metadata.post_logout_redirect_uris = vec![uri];
-    let value = serde_json::to_vec(&record).map_err(|e| Internal::Bug(format!("demo app: {e}")))?;
-    match app.store.put(&keys::application(DEMO_APP_ID), value, PutOptions::IF_ABSENT).await {
+    if always_issue_refresh_token {
+        record.app.custom_client_metadata.always_issue_refresh_token = Some(true);
+    }
+    let value = serde_json::to_vec(&record).map_err(|e| Internal::Bug(format!("{id}: {e}")))?;
+    match app.store.put(&keys::application(id), value, PutOptions::IF_ABSENT).await {
         Ok(_) | Err(crate::store::StoreError::Conflict { .. }) => Ok(()),
         Err(e) => Err(e.into()),
     }

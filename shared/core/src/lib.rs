@@ -53,6 +53,8 @@ impl Group {
         } else if path.starts_with("/api/experience")
             || path.starts_with("/api/interaction")
             || path.starts_with("/sign-in")
+            || under("/account")
+            || under("/callback")
             || experience::pages::serves(path)
         {
             Group::Experience

@@ -118,3 +118,18 @@ async fn the_demo_app_is_seeded_as_logto_builds_it_and_never_listed() {
     let listed = application::list(t.store.as_ref(), None).await.unwrap();
     assert!(listed.iter().all(|a| a.app.id != DEMO_APP_ID));
 }
+
+#[tokio::test]
+async fn the_account_center_app_is_seeded_for_the_account_page_and_never_listed() {
+    let t = TestApp::new(true);
+    run(&t.app, None).await.unwrap();
+    let center = application::find(t.store.as_ref(), ACCOUNT_CENTER_APP_ID).await.unwrap().unwrap().value.app;
+    assert_eq!((center.name.as_str(), center.app_type), ("Account Center", ApplicationType::Spa));
+    let uri = format!("{}/account", t.app.config.endpoint);
+    assert_eq!(center.oidc_client_metadata.redirect_uris, std::slice::from_ref(&uri));
+    assert_eq!(center.oidc_client_metadata.post_logout_redirect_uris, [uri]);
+    assert!(!center.is_third_party, "first party: the Account API refuses third-party tokens");
+    assert_eq!(center.custom_client_metadata.always_issue_refresh_token, Some(true));
+    let listed = application::list(t.store.as_ref(), None).await.unwrap();
+    assert!(listed.iter().all(|a| a.app.id != ACCOUNT_CENTER_APP_ID));
+}

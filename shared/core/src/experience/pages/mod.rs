@@ -1,14 +1,18 @@
-//! The sign-in page: one static HTML shell for every screen Logto's `/oidc/auth` can send the
-//! browser to (`/sign-in`, `/register`, `/reset-password`, …; the script picks the screen from the
-//! path) and its two assets under `/sign-in/assets/`. Everything is compiled into the binary, so
-//! the Workers and Lambda builds serve the same bytes as the local server. The page talks only to
-//! the Experience API and `GET /api/.well-known/sign-in-exp`.
+//! The pages edgeid serves itself, each one static HTML shell plus hashed assets compiled into
+//! the binary (so the Workers and Lambda builds serve the same bytes as the local server):
+//!
+//! - [`sign_in`]: every screen Logto's `/oidc/auth` can send the browser to (`/sign-in`,
+//!   `/register`, …), the social callback `/callback/<connectorId>` and the MFA screens; it
+//!   talks to the Experience API and `GET /api/.well-known/sign-in-exp`.
+//! - [`account`]: the self-service page `/account`, an SPA signed in through the built-in
+//!   `account-center` client that talks to the Account API.
 //!
 //! Headers: a strict CSP (no inline script or style, same-origin fetches only, no framing);
 //! assets are named by a hash of their content, so they are cached for a year, while the HTML
 //! is revalidated on every visit (ETag) so a new deploy is picked up at once.
 
-use std::sync::OnceLock;
+pub mod account;
+pub mod sign_in;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -18,37 +22,53 @@ use sha2::{Digest, Sha256};
 
 use crate::{Request, Response};
 
-const HTML: &str = include_str!("assets/index.html");
+/// The style sheet both pages share.
 const CSS: &str = include_str!("assets/app.css");
-const JS: &str = include_str!("assets/app.js");
-
-/// Where the assets live; under `/sign-in` so every host already routes them to this group.
-pub const ASSETS_PREFIX: &str = "/sign-in/assets/";
-
-/// The paths that render the page: Logto's experience routes that `first_screen` maps to
-/// (`packages/schemas/src/consts/experience.ts`) plus the SPA's own `/forgot-password`.
-/// Enterprise SSO and social sign-in are not offered yet: `/single-sign-on` shows the sign-in
-/// form and `/direct/<method>/<target>?fallback=<screen>` (`direct_sign_in`) its fallback screen.
-pub const SCREENS: &[&str] = &[
-    "/sign-in",
-    "/register",
-    "/forgot-password",
-    "/reset-password",
-    "/identifier-sign-in",
-    "/identifier-register",
-    "/single-sign-on",
-];
-
-/// Where `/oidc/auth` sends `direct_sign_in` requests.
-pub const DIRECT_PREFIX: &str = "/direct/";
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// Whether `path` is the page or one of its assets (what `Group::for_path` sends here).
+/// Whether `path` is a page or one of its assets (what `Group::for_path` sends here).
 pub fn serves(path: &str) -> bool {
-    let path = path.strip_suffix('/').unwrap_or(path);
-    SCREENS.contains(&path) || path.starts_with(ASSETS_PREFIX) || path.starts_with(DIRECT_PREFIX)
+    sign_in::serves(path) || account::serves(path)
+}
+
+/// Serve a page or an asset; `None` when `path` is not ours (`POST /callback/<id>`, a form_post
+/// IdP's answer, is the Experience API's to turn into a `GET`).
+pub fn serve(req: &Request) -> Option<Response> {
+    let path = req.uri().path();
+    let page = if sign_in::serves(path) {
+        sign_in::page()
+    } else if account::serves(path) {
+        account::page()
+    } else {
+        return None;
+    };
+    let read = req.method() == Method::GET || req.method() == Method::HEAD;
+    if !read && path.starts_with(sign_in::CALLBACK_PREFIX) {
+        return None;
+    }
+    if !read {
+        let mut response = crate::http::empty(StatusCode::METHOD_NOT_ALLOWED);
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return Some(response);
+    }
+    let Some(name) = path.strip_prefix(page.assets_prefix) else {
+        return Some(render(req, &page.html, false));
+    };
+    // `<stem>.<hash>.<ext>` is cached for good; any other hash (a page cached before a deploy)
+    // or none still gets the current file, but must be revalidated.
+    let (stem, ext) = match (name.split_once('.'), name.rsplit_once('.')) {
+        (Some((stem, _)), Some((_, ext))) => (stem, ext),
+        _ => return Some(not_found()),
+    };
+    match page.files.iter().find(|f| f.stem == stem && f.ext == ext) {
+        Some(file) => {
+            let current = name == file.name();
+            Some(render(req, &file.asset, current))
+        }
+        None => Some(not_found()),
+    }
 }
 
 /// One compiled-in file with its content hash (the asset's name and its ETag).
@@ -66,55 +86,49 @@ impl Asset {
     }
 }
 
-struct Assets {
+/// An asset of a page: `<assets_prefix><stem>.<hash>.<ext>`.
+struct File {
+    stem: &'static str,
+    ext: &'static str,
+    asset: Asset,
+}
+
+impl File {
+    fn name(&self) -> String {
+        format!("{}.{}.{}", self.stem, self.asset.hash, self.ext)
+    }
+}
+
+/// A page: its HTML (with `{{<stem>.<ext>}}` placeholders replaced by the assets' hashed URLs)
+/// and its assets under `assets_prefix`.
+pub struct Page {
+    assets_prefix: &'static str,
     html: Asset,
-    css: Asset,
-    js: Asset,
+    files: Vec<File>,
 }
 
-fn assets() -> &'static Assets {
-    static ASSETS: OnceLock<Assets> = OnceLock::new();
-    ASSETS.get_or_init(|| {
-        let css = Asset::new(Bytes::from_static(CSS.as_bytes()), "text/css; charset=utf-8");
-        let js = Asset::new(Bytes::from_static(JS.as_bytes()), "text/javascript; charset=utf-8");
-        let html = HTML
-            .replace("{{css}}", &format!("{ASSETS_PREFIX}app.{}.css", css.hash))
-            .replace("{{js}}", &format!("{ASSETS_PREFIX}app.{}.js", js.hash));
-        let html = Asset::new(Bytes::from(html), "text/html; charset=utf-8");
-        Assets { html, css, js }
-    })
-}
-
-/// Serve the page or an asset; `None` when `path` is not ours.
-pub fn serve(req: &Request) -> Option<Response> {
-    let path = req.uri().path();
-    if !serves(path) {
-        return None;
-    }
-    if req.method() != Method::GET && req.method() != Method::HEAD {
-        let mut response = crate::http::empty(StatusCode::METHOD_NOT_ALLOWED);
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return Some(response);
-    }
-    let assets = assets();
-    let (asset, immutable) = match path.strip_prefix(ASSETS_PREFIX) {
-        None => (&assets.html, false),
-        Some(name) => {
-            let (asset, ext) = match name.rsplit_once('.') {
-                Some((_, "css")) => (&assets.css, "css"),
-                Some((_, "js")) => (&assets.js, "js"),
-                _ => return Some(not_found()),
-            };
-            // `app.<hash>.<ext>` is cached for good; any other name (an old hash after a deploy,
-            // or none) still gets the current file, but must be revalidated.
-            let current = name == format!("app.{}.{ext}", asset.hash);
-            if !current && !name.starts_with("app.") {
-                return Some(not_found());
-            }
-            (asset, current)
+impl Page {
+    fn new(assets_prefix: &'static str, html: &str, js_stem: &'static str, js: &'static str) -> Self {
+        let files = vec![
+            File {
+                stem: "app",
+                ext: "css",
+                asset: Asset::new(Bytes::from_static(CSS.as_bytes()), "text/css; charset=utf-8"),
+            },
+            File {
+                stem: js_stem,
+                ext: "js",
+                asset: Asset::new(Bytes::from_static(js.as_bytes()), "text/javascript; charset=utf-8"),
+            },
+        ];
+        let mut html = html.to_owned();
+        for file in &files {
+            html = html
+                .replace(&format!("{{{{{}.{}}}}}", file.stem, file.ext), &format!("{assets_prefix}{}", file.name()));
         }
-    };
-    Some(render(req, asset, immutable))
+        let html = Asset::new(Bytes::from(html), "text/html; charset=utf-8");
+        Self { assets_prefix, html, files }
+    }
 }
 
 fn render(req: &Request, asset: &Asset, immutable: bool) -> Response {

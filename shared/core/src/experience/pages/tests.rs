@@ -1,6 +1,7 @@
 use bytes::Bytes;
 use http::{Method, StatusCode, header};
 
+use super::sign_in::{ASSETS_PREFIX, HTML, JS};
 use super::*;
 use crate::Group;
 
@@ -16,16 +17,24 @@ fn header(response: &Response, name: header::HeaderName) -> &str {
     response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
-fn html() -> String {
-    String::from_utf8(get("/sign-in").body().to_vec()).unwrap()
+fn html_of(path: &str) -> String {
+    String::from_utf8(get(path).body().to_vec()).unwrap()
 }
 
-/// The asset URLs the HTML references, e.g. `/sign-in/assets/app.<hash>.js`.
-fn referenced(ext: &str) -> String {
-    let html = html();
+fn html() -> String {
+    html_of("/sign-in")
+}
+
+/// The asset URL a page references, e.g. `/sign-in/assets/sign-in.<hash>.js`.
+fn referenced_by(path: &str, prefix: &str, ext: &str) -> String {
+    let html = html_of(path);
     let end = html.find(&format!(".{ext}\"")).unwrap_or(0) + ext.len() + 1;
-    let start = html[..end].rfind(ASSETS_PREFIX).unwrap_or(0);
+    let start = html[..end].rfind(prefix).unwrap_or(0);
     html[start..end].to_owned()
+}
+
+fn referenced(ext: &str) -> String {
+    referenced_by("/sign-in", ASSETS_PREFIX, ext)
 }
 
 #[test]
@@ -40,6 +49,8 @@ fn every_screen_logto_redirects_to_is_the_experience_group_and_renders_the_page(
         "/single-sign-on",
         "/direct/social/google",
         "/register/",
+        "/callback/github-web",
+        "/account",
     ] {
         assert_eq!(Group::for_path(path), Group::Experience, "{path}");
         let response = get(path);
@@ -52,16 +63,27 @@ fn every_screen_logto_redirects_to_is_the_experience_group_and_renders_the_page(
     assert_eq!(Group::for_path("/direct"), Group::Management);
     assert_eq!(Group::for_path("/api/register"), Group::Management);
     assert_eq!(Group::for_path("/consent"), Group::Oidc);
+    assert_eq!(Group::for_path("/accounts"), Group::Management);
+    assert_eq!(Group::for_path("/api/my-account"), Group::Account);
+    assert_eq!(Group::for_path("/api/account-center"), Group::Management);
     assert!(serve(&request(Method::GET, "/api/experience")).is_none());
+    assert!(serve(&request(Method::GET, "/callback/")).is_none());
+    // A form_post IdP's answer is the Experience API's (it turns it into a GET).
+    assert!(serve(&request(Method::POST, "/callback/github-web")).is_none());
+    assert_eq!(Group::for_path("/callback/github-web"), Group::Experience);
 }
 
 #[test]
 fn the_page_and_its_assets_carry_a_strict_csp_and_no_inline_script() {
     let html = html();
-    assert!(html.contains("<script src=\"/sign-in/assets/app."), "{html}");
+    assert!(html.contains("<script src=\"/sign-in/assets/sign-in."), "{html}");
     assert!(!html.contains("{{"), "unreplaced placeholder in {html}");
     assert!(!html.contains("<script>") && !html.contains("style="), "inline script or style in the page");
-    for path in ["/sign-in".to_owned(), referenced("js"), referenced("css")] {
+    let account = html_of("/account");
+    assert!(!account.contains("{{") && !account.contains("<script>") && !account.contains("style="), "{account}");
+    let account_js = referenced_by("/account", super::account::ASSETS_PREFIX, "js");
+    assert!(account_js.starts_with("/account/assets/account."), "{account_js}");
+    for path in ["/sign-in".to_owned(), referenced("js"), referenced("css"), "/account".to_owned(), account_js] {
         let response = get(&path);
         let csp = header(&response, header::CONTENT_SECURITY_POLICY);
         assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
@@ -84,7 +106,7 @@ fn hashed_assets_are_cached_for_a_year_and_revalidate_by_etag() {
     assert_eq!(css.body().as_ref(), CSS.as_bytes());
 
     // An old hash (a page cached before a deploy) still gets the file, but not for a year.
-    let stale = get("/sign-in/assets/app.0ld0ld0ld0ld.js");
+    let stale = get("/sign-in/assets/sign-in.0ld0ld0ld0ld.js");
     assert_eq!(stale.status(), StatusCode::OK);
     assert_eq!(header(&stale, header::CACHE_CONTROL), "no-cache");
 
@@ -101,6 +123,8 @@ fn hashed_assets_are_cached_for_a_year_and_revalidate_by_etag() {
 fn unknown_assets_are_404_and_only_get_and_head_are_allowed() {
     assert_eq!(get("/sign-in/assets/secret.txt").status(), StatusCode::NOT_FOUND);
     assert_eq!(get("/sign-in/assets/other.js").status(), StatusCode::NOT_FOUND);
+    assert_eq!(get("/sign-in/assets/account.js").status(), StatusCode::NOT_FOUND, "each page serves its own script");
+    assert_eq!(get("/account/assets/nothing").status(), StatusCode::NOT_FOUND);
     let head = serve(&request(Method::HEAD, "/sign-in")).unwrap();
     assert_eq!(head.status(), StatusCode::OK);
     assert!(head.body().is_empty());
@@ -110,7 +134,9 @@ fn unknown_assets_are_404_and_only_get_and_head_are_allowed() {
 }
 
 #[test]
-fn the_page_stays_small() {
+fn the_pages_stay_small() {
     let total = HTML.len() + CSS.len() + JS.len();
-    assert!(total < 40 * 1024, "the sign-in page grew to {total} bytes");
+    assert!(total < 64 * 1024, "the sign-in page grew to {total} bytes");
+    let total = super::account::HTML.len() + CSS.len() + super::account::JS.len();
+    assert!(total < 48 * 1024, "the account page grew to {total} bytes");
 }

@@ -1,0 +1,596 @@
+// edgeid account page: a person signs in through the built-in `account-center` client
+// (authorization code + PKCE, as Logto's Account Center does) and manages their own account
+// through the Account API (/api/my-account*, /api/verifications*). No framework.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const CLIENT_ID = 'account-center';
+const REDIRECT_URI = `${location.origin}/account`;
+const SCOPES = 'openid profile email phone identities custom_data';
+const KEY = 'edgeid.account';
+
+let token = null; // { accessToken, idToken, expiresAt }
+let proof = null; // the identity verification record: { id, expiresAt }
+let settings = { enabled: true, fields: {} }; // account center settings (`/api/.well-known/account-center`)
+let factorsEnabled = []; // MFA factors the sign-in experience offers
+let me = {};
+let factors = [];
+
+// ---- messages ------------------------------------------------------------------------------
+
+const MESSAGES = {
+  'account_center.not_enabled': 'The account page is turned off. Please contact the administrator.',
+  'account_center.field_not_editable': 'This cannot be changed here.',
+  'account_center.field_not_enabled': 'This part of your account is not available here.',
+  'verification_record.permission_denied': 'Please confirm it is you first.',
+  'verification_record.not_found': 'The verification has expired. Please start again.',
+  'session.invalid_credentials': 'The password is incorrect.',
+  'session.verification_blocked_too_many_attempts': 'Too many failed attempts. Please try again later.',
+  'auth.unauthorized': 'Your session has ended. Please sign in again.',
+  'auth.authorization_header_missing': 'Your session has ended. Please sign in again.',
+  'auth.forbidden': 'This is not allowed.',
+  'auth.third_party_application_forbidden': 'This is not allowed for this application.',
+  'user.username_already_in_use': 'This username is taken. Please choose another one.',
+  'user.email_already_in_use': 'This email is already used by another account.',
+  'user.invalid_email': 'This email address is not valid.',
+  'user.username_starts_with_number': 'A username cannot start with a number.',
+  'user.username_invalid_charset_hard': 'A username can only contain letters, numbers and underscores.',
+  'user.last_sign_in_method_required': 'You need at least one way to sign in.',
+  'user.same_password': 'The new password must differ from your old one.',
+  'user.totp_already_in_use': 'You already have an authenticator app. Remove it first.',
+  'user.totp_secret_invalid': 'The key is not valid. Please start again.',
+  'user.wrong_backup_code_format': 'The backup codes are not valid. Please generate new ones.',
+  'session.mfa.invalid_totp_code': 'That code is not right. Check your authenticator app and try again.',
+  'session.mfa.backup_code_can_not_be_alone': 'Add an authenticator app first: backup codes cannot be your only second step.',
+  'session.mfa.mfa_factor_not_enabled': 'This kind of two-step verification is not enabled.',
+  'verification_code.code_mismatch': 'That code is not right. Check the email and try again.',
+  'verification_code.expired': 'That code has expired. Send a new one.',
+  'verification_code.exceed_max_try': 'Too many wrong codes. Send a new one.',
+  'verification_code.not_found': 'Send a code first.',
+  'connector.not_found': 'Sending email is not set up. Please contact the administrator.',
+  'request.message_rate_limited': 'Too many messages were sent. Please wait a moment and try again.',
+  'entity.not_exists_with_id': 'It is gone already. Reload the page.',
+  'guard.invalid_input': 'Please check what you entered.',
+  'password.rejected': 'Please choose a stronger password.',
+  network: 'The server could not be reached. Check your connection and try again.',
+};
+
+const PASSWORD_RULES = {
+  too_short: (i) => `Use at least ${i.min} characters.`,
+  too_long: (i) => `Use at most ${i.max} characters.`,
+  character_types: (i) => `Mix at least ${i.min} kinds of characters (lowercase, uppercase, digits, symbols).`,
+  pwned: () => 'It is too common or has appeared in a data breach.',
+  'restricted.repetition': () => 'Avoid repeated characters.',
+  'restricted.sequence': () => 'Avoid sequences such as "abc" or "123".',
+  'restricted.user_info': () => 'Avoid your name, username or email.',
+};
+
+class ApiError extends Error {
+  constructor(code, body, status) {
+    super(code);
+    Object.assign(this, { code, body: body || {}, status });
+  }
+}
+
+function describe(error) {
+  if (!(error instanceof ApiError)) return 'Something went wrong. Please try again.';
+  const { code, body } = error;
+  if (code === 'password.rejected' && Array.isArray(body.data)) {
+    const reasons = body.data
+      .map((issue) => [String(issue?.code).replace(/^password_rejected\./, ''), issue?.interpolation || {}])
+      .map(([rule, i]) => Object.hasOwn(PASSWORD_RULES, rule) && PASSWORD_RULES[rule](i))
+      .filter(Boolean);
+    if (reasons.length) return `Please choose another password. ${reasons.join(' ')}`;
+  }
+  if (Object.hasOwn(MESSAGES, code)) return MESSAGES[code];
+  if (code.startsWith('user.username_')) return 'This username is not allowed. Please choose another one.';
+  return typeof body.message === 'string' && body.message ? body.message : 'Something went wrong. Please try again.';
+}
+
+// ---- sign-in: authorization code + PKCE through `account-center` ----------------------------
+
+const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const random = (n) => b64url(crypto.getRandomValues(new Uint8Array(n)));
+
+async function signIn() {
+  const verifier = random(32);
+  const state = random(16);
+  const challenge = b64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
+  sessionStorage.setItem(`${KEY}.pkce`, JSON.stringify({ verifier, state }));
+  const params = new URLSearchParams({
+    client_id: CLIENT_ID,
+    redirect_uri: REDIRECT_URI,
+    response_type: 'code',
+    scope: SCOPES,
+    state,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  });
+  location.assign(`/oidc/auth?${params}`);
+}
+
+// Back from /oidc/auth: check the state, swap the code for tokens, forget the query.
+async function finishSignIn(query) {
+  const saved = JSON.parse(sessionStorage.getItem(`${KEY}.pkce`) || 'null');
+  sessionStorage.removeItem(`${KEY}.pkce`);
+  history.replaceState(null, '', '/account');
+  if (query.get('error')) throw new Error(query.get('error_description') || query.get('error'));
+  if (!saved || saved.state !== query.get('state')) throw new Error('The sign-in could not be checked. Please sign in again.');
+  const response = await fetch('/oidc/token', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: query.get('code'),
+      redirect_uri: REDIRECT_URI,
+      client_id: CLIENT_ID,
+      code_verifier: saved.verifier,
+    }),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok || !body.access_token) throw new Error(body.error_description || 'The sign-in did not complete. Please sign in again.');
+  token = { accessToken: body.access_token, idToken: body.id_token, expiresAt: Date.now() + (body.expires_in || 3600) * 1000 };
+  sessionStorage.setItem(`${KEY}.token`, JSON.stringify(token));
+}
+
+function signOut() {
+  const idToken = token?.idToken;
+  sessionStorage.removeItem(`${KEY}.token`);
+  sessionStorage.setItem(`${KEY}.signed-out`, '1');
+  const params = new URLSearchParams({ client_id: CLIENT_ID, post_logout_redirect_uri: REDIRECT_URI });
+  if (idToken) params.set('id_token_hint', idToken);
+  location.assign(`/oidc/session/end?${params}`);
+}
+
+function showSignedOut(message) {
+  token = null;
+  sessionStorage.removeItem(`${KEY}.token`);
+  $('signed-out-error').textContent = message || '';
+  show('signed-out');
+}
+
+// ---- Account API ---------------------------------------------------------------------------
+
+async function api(method, path, body, verificationId) {
+  const headers = { accept: 'application/json', authorization: `Bearer ${token?.accessToken}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (verificationId) headers['logto-verification-id'] = verificationId;
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError('network', {}, 0);
+  }
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const error = new ApiError(data?.code || `http.${response.status}`, data, response.status);
+    // The token is gone (expired or revoked): sign in again.
+    if (response.status === 401 && error.code.startsWith('auth.')) showSignedOut(describe(error));
+    throw error;
+  }
+  return data;
+}
+
+// Run a sensitive change. It first goes with the current verification record (if any); when
+// the Account API answers 401 verification_record.permission_denied, the person confirms who
+// they are (password, or a code to their email) and the change is sent once more.
+async function sensitive(change) {
+  const fresh = proof && proof.expiresAt > Date.now() + 10_000 ? proof.id : undefined;
+  try {
+    return await change(fresh);
+  } catch (error) {
+    if (error.code !== 'verification_record.permission_denied') throw error;
+    proof = null;
+  }
+  const id = await confirmIdentity();
+  return change(id);
+}
+
+class Cancelled extends Error {}
+
+// The "Confirm it is you" dialog; resolves with a verification record id.
+function confirmIdentity() {
+  const dialog = $('verify');
+  const form = $('verify-form');
+  const byEmail = { on: false, id: null };
+  const hasPassword = me.hasPassword !== false;
+  $('verify-by-email').hidden = !me.primaryEmail || !hasPassword;
+  const useEmail = async () => {
+    Object.assign(byEmail, { on: true });
+    $('verify-password-field').hidden = true;
+    $('verify-code-field').hidden = false;
+    $('verify-by-email').hidden = true;
+    const sent = await api('POST', '/api/verifications/verification-code', {
+      identifier: { type: 'email', value: me.primaryEmail },
+      templateType: 'UserPermissionValidation',
+    });
+    byEmail.id = sent.verificationRecordId;
+    $('verify-text').textContent = `We sent a code to ${me.primaryEmail}. Enter it to continue.`;
+    $('verify-code').focus();
+  };
+  form.reset();
+  $('verify-error').textContent = '';
+  $('verify-password-field').hidden = !hasPassword;
+  $('verify-code-field').hidden = true;
+  $('verify-text').textContent = 'Enter your current password to continue.';
+  return new Promise((resolve, reject) => {
+    const done = (result, error) => {
+      form.onsubmit = null;
+      $('verify-cancel').onclick = null;
+      $('verify-by-email').onclick = null;
+      dialog.onclose = null;
+      if (dialog.open) dialog.close();
+      if (error) reject(error);
+      else resolve(result);
+    };
+    const attempt = async (action) => {
+      $('verify-error').textContent = '';
+      try {
+        await action();
+      } catch (error) {
+        $('verify-error').textContent = describe(error);
+        (byEmail.on ? $('verify-code') : $('verify-password')).focus();
+      }
+    };
+    form.onsubmit = (event) => {
+      event.preventDefault();
+      attempt(async () => {
+        let record;
+        if (byEmail.on) {
+          const code = $('verify-code').value.trim();
+          await api('POST', '/api/verifications/verification-code/verify', {
+            identifier: { type: 'email', value: me.primaryEmail },
+            verificationId: byEmail.id,
+            code,
+          });
+          record = { verificationRecordId: byEmail.id, expiresAt: Date.now() + 9 * 60_000 };
+        } else {
+          record = await api('POST', '/api/verifications/password', { password: $('verify-password').value });
+        }
+        const expiresAt = Date.parse(record.expiresAt) || Date.now() + 9 * 60_000;
+        proof = { id: record.verificationRecordId, expiresAt: typeof record.expiresAt === 'number' ? record.expiresAt : expiresAt };
+        done(proof.id);
+      });
+    };
+    $('verify-by-email').onclick = () => attempt(useEmail);
+    $('verify-cancel').onclick = () => done(null, new Cancelled());
+    dialog.onclose = () => done(null, new Cancelled());
+    dialog.showModal();
+    if (hasPassword) $('verify-password').focus();
+    else attempt(useEmail);
+  });
+}
+
+// ---- forms ---------------------------------------------------------------------------------
+
+function onSubmit(form, errorId, action) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const button = form.querySelector('button[type=submit]');
+    if (button.disabled) return;
+    const errorBox = $(errorId);
+    errorBox.textContent = '';
+    for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
+    const empty = [...form.querySelectorAll('input[required]')].find((i) => !i.closest('[hidden]') && !i.value.trim());
+    if (empty) return fail(errorBox, `Please enter the ${labelOf(empty).toLowerCase()}.`, empty);
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+    try {
+      await action();
+    } catch (error) {
+      if (!(error instanceof Cancelled)) fail(errorBox, describe(error), fieldFor(form, error));
+    } finally {
+      button.disabled = false;
+      button.removeAttribute('aria-busy');
+    }
+  });
+}
+
+const labelOf = (input) => document.querySelector(`label[for="${input.id}"]`)?.textContent || input.name;
+
+function fail(errorBox, message, input) {
+  errorBox.textContent = message;
+  if (input) {
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-errormessage', errorBox.id);
+    input.focus();
+  }
+}
+
+function fieldFor(form, error) {
+  const code = error instanceof ApiError ? error.code : '';
+  const pick = (name) => form.querySelector(`input[name="${name}"]:not([hidden])`);
+  if (code.startsWith('password.') || code === 'user.same_password') return pick('password');
+  if (code.startsWith('verification_code.') || code.startsWith('session.mfa.invalid')) return pick('code');
+  if (code.startsWith('user.username_')) return pick('username');
+  if (code.startsWith('user.email_') || code === 'user.invalid_email') return pick('email');
+  return null;
+}
+
+function notice(message) {
+  $('notice').textContent = message;
+}
+
+// ---- profile -------------------------------------------------------------------------------
+
+const access = (field) => settings.fields?.[field] || 'Off';
+const editable = (field) => access(field) === 'Edit';
+
+onSubmit($('profile-form'), 'profile-error', async () => {
+  const patch = {};
+  for (const field of ['name', 'username', 'avatar']) {
+    const input = $(`profile-${field}`);
+    if (!editable(field) || input.closest('[hidden]')) continue;
+    const value = input.value.trim() || null;
+    if (value !== (me[field] ?? null)) patch[field] = value;
+  }
+  if (!Object.keys(patch).length) return notice('Nothing to save.');
+  notice('');
+  // A new username needs the identity confirmed; a name or avatar does not.
+  me = await sensitive((id) => api('PATCH', '/api/my-account', patch, id));
+  render();
+  notice('Your profile is saved.');
+});
+
+onSubmit($('password-form'), 'password-error', async () => {
+  notice('');
+  const password = $('password-new').value;
+  await sensitive((id) => api('POST', '/api/my-account/password', { password }, id));
+  $('password-form').reset();
+  me.hasPassword = true;
+  notice('Your password is changed.');
+});
+
+// ---- email ---------------------------------------------------------------------------------
+
+const emailChange = { email: '', id: null };
+
+onSubmit($('email-form'), 'email-error', async () => {
+  notice('');
+  emailChange.email = $('email-new').value.trim();
+  const sent = await api('POST', '/api/verifications/verification-code', { identifier: { type: 'email', value: emailChange.email } });
+  emailChange.id = sent.verificationRecordId;
+  $('email-code-sent').textContent = `We sent a code to ${emailChange.email}. Enter it below.`;
+  swap('email-form', 'email-code-form', 'email-code');
+});
+
+onSubmit($('email-code-form'), 'email-code-error', async () => {
+  const identifier = { type: 'email', value: emailChange.email };
+  await api('POST', '/api/verifications/verification-code/verify', { identifier, verificationId: emailChange.id, code: $('email-code').value.trim() });
+  await sensitive((id) =>
+    api('POST', '/api/my-account/primary-email', { email: emailChange.email, newIdentifierVerificationRecordId: emailChange.id }, id),
+  );
+  me.primaryEmail = emailChange.email;
+  $('email-code-form').reset();
+  $('email-form').reset();
+  swap('email-code-form', 'email-form');
+  render();
+  notice('Your email is changed.');
+});
+
+$('email-back').addEventListener('click', () => swap('email-code-form', 'email-form', 'email-new'));
+
+function swap(fromId, toId, focusId) {
+  $(fromId).hidden = true;
+  $(toId).hidden = false;
+  if (focusId) $(focusId).focus();
+}
+
+// ---- two-step verification -----------------------------------------------------------------
+
+const FACTOR_NAMES = { Totp: 'Authenticator app', BackupCode: 'Backup codes', WebAuthn: 'Passkey' };
+const date = (iso) => new Date(iso).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+
+async function loadFactors() {
+  factors = await api('GET', '/api/my-account/mfa-verifications');
+}
+
+function renderFactors() {
+  const list = $('mfa-list');
+  list.replaceChildren();
+  for (const factor of factors) {
+    const item = document.createElement('li');
+    const text = document.createElement('span');
+    const name = factor.type === 'WebAuthn' && factor.name ? factor.name : FACTOR_NAMES[factor.type] || factor.type;
+    const extra = factor.type === 'BackupCode' && typeof factor.remainCodes === 'number' ? `, ${factor.remainCodes} left` : '';
+    text.textContent = `${name} (added ${date(factor.createdAt)}${extra})`;
+    item.append(text);
+    if (editable('mfa')) {
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.className = 'secondary';
+      remove.textContent = 'Remove';
+      remove.setAttribute('aria-label', `Remove ${name}`);
+      remove.addEventListener('click', () => removeFactor(factor, name));
+      item.append(remove);
+    }
+    list.append(item);
+  }
+  $('mfa-none').hidden = factors.length > 0;
+  const has = (type) => factors.some((f) => f.type === type);
+  $('totp-add').hidden = !editable('mfa') || !factorsEnabled.includes('Totp') || has('Totp');
+  $('backup-add').hidden = !editable('mfa') || !factorsEnabled.includes('BackupCode');
+  $('backup-add').textContent = has('BackupCode') ? 'Generate new backup codes' : 'Generate backup codes';
+}
+
+async function removeFactor(factor, name) {
+  $('mfa-error').textContent = '';
+  notice('');
+  if (!confirm(`Remove ${name}?`)) return;
+  try {
+    await sensitive((id) => api('DELETE', `/api/my-account/mfa-verifications/${encodeURIComponent(factor.id)}`, undefined, id));
+    await loadFactors();
+    renderFactors();
+    notice(`${name} removed.`);
+  } catch (error) {
+    if (!(error instanceof Cancelled)) $('mfa-error').textContent = describe(error);
+  }
+}
+
+const totp = { secret: '' };
+
+$('totp-add').addEventListener('click', async () => {
+  $('mfa-error').textContent = '';
+  notice('');
+  try {
+    ({ secret: totp.secret } = await api('POST', '/api/my-account/mfa-verifications/totp-secret/generate'));
+  } catch (error) {
+    $('mfa-error').textContent = describe(error);
+    return;
+  }
+  $('totp-secret').textContent = totp.secret.replace(/(.{4})(?=.)/g, '$1 ');
+  const label = encodeURIComponent(me.primaryEmail || me.username || me.id);
+  $('totp-link').href = `otpauth://totp/${encodeURIComponent(location.host)}:${label}?secret=${totp.secret}&issuer=${encodeURIComponent(location.host)}`;
+  openSub('totp-form', 'totp-title');
+});
+
+onSubmit($('totp-form'), 'totp-error', async () => {
+  const code = $('totp-code').value.trim();
+  await sensitive((id) => api('POST', '/api/my-account/mfa-verifications', { type: 'Totp', secret: totp.secret, code }, id));
+  closeSub();
+  await loadFactors();
+  renderFactors();
+  notice('Your authenticator app is added.');
+});
+
+const backup = { codes: [] };
+
+$('backup-add').addEventListener('click', async () => {
+  $('mfa-error').textContent = '';
+  notice('');
+  try {
+    ({ codes: backup.codes } = await api('POST', '/api/my-account/mfa-verifications/backup-codes/generate'));
+  } catch (error) {
+    $('mfa-error').textContent = describe(error);
+    return;
+  }
+  const list = $('backup-codes');
+  list.replaceChildren(...backup.codes.map((code) => Object.assign(document.createElement('li'), { textContent: code })));
+  openSub('backup-form', 'backup-title');
+});
+
+$('backup-copy').addEventListener('click', async () => {
+  try {
+    await navigator.clipboard.writeText(backup.codes.join('\n'));
+    notice('The backup codes are copied.');
+  } catch {
+    $('backup-error').textContent = 'Copying is not allowed here. Select the codes and copy them yourself.';
+  }
+});
+
+$('backup-download').addEventListener('click', () => {
+  const link = document.createElement('a');
+  link.href = `data:text/plain;charset=utf-8,${encodeURIComponent(`${backup.codes.join('\n')}\n`)}`;
+  link.download = `${location.host}-backup-codes.txt`;
+  link.click();
+});
+
+onSubmit($('backup-form'), 'backup-error', async () => {
+  await sensitive((id) => api('POST', '/api/my-account/mfa-verifications', { type: 'BackupCode', codes: backup.codes }, id));
+  backup.codes = [];
+  closeSub();
+  await loadFactors();
+  renderFactors();
+  notice('Your backup codes are on.');
+});
+
+function openSub(formId, titleId) {
+  closeSub();
+  $(formId).hidden = false;
+  $('totp-add').disabled = true;
+  $('backup-add').disabled = true;
+  $(titleId).focus();
+}
+
+function closeSub() {
+  for (const id of ['totp-form', 'backup-form']) {
+    $(id).hidden = true;
+    $(id).reset();
+  }
+  $('backup-codes').replaceChildren();
+  $('totp-add').disabled = false;
+  $('backup-add').disabled = false;
+}
+
+for (const button of document.querySelectorAll('[data-cancel]')) {
+  button.addEventListener('click', () => {
+    closeSub();
+    $('mfa-title').focus();
+  });
+}
+
+// ---- screens -------------------------------------------------------------------------------
+
+function show(screen) {
+  for (const section of document.querySelectorAll('[data-screen]')) section.hidden = section.id !== screen;
+  document.body.dataset.ready = 'true';
+}
+
+// Fill the page from the profile and the account center's field settings.
+function render() {
+  $('who').textContent = `Signed in as ${me.username || me.primaryEmail || me.name || me.id}.`;
+  $('password-username').value = $('verify-username').value = me.username || me.primaryEmail || '';
+  for (const field of ['name', 'username', 'avatar']) {
+    const input = $(`profile-${field}`);
+    input.closest('.field').hidden = access(field) === 'Off';
+    input.readOnly = !editable(field);
+    input.value = me[field] ?? '';
+  }
+  $('profile-part').hidden = ['name', 'username', 'avatar'].every((f) => access(f) === 'Off');
+  $('profile-form').querySelector('button').hidden = !['name', 'username', 'avatar'].some(editable);
+  $('password-part').hidden = !editable('password');
+  $('email-part').hidden = access('email') === 'Off';
+  $('email-current').textContent = me.primaryEmail ? `Your email is ${me.primaryEmail}.` : 'Your account has no email yet.';
+  $('email-form').hidden = $('email-form').hidden || !editable('email');
+  $('mfa-part').hidden = access('mfa') === 'Off';
+}
+
+async function main() {
+  const query = new URLSearchParams(location.search);
+  try {
+    if (query.has('code') || query.has('error')) await finishSignIn(query);
+  } catch (error) {
+    return showSignedOut(error.message);
+  }
+  token = token || JSON.parse(sessionStorage.getItem(`${KEY}.token`) || 'null');
+  if (!token || token.expiresAt < Date.now() + 30_000) {
+    // Straight to the sign-in page, unless the person just signed out here.
+    if (sessionStorage.getItem(`${KEY}.signed-out`)) return showSignedOut('You are signed out.');
+    return signIn();
+  }
+  sessionStorage.removeItem(`${KEY}.signed-out`);
+  try {
+    const [center, exp] = await Promise.all(
+      ['/api/.well-known/account-center', '/api/.well-known/sign-in-exp'].map((path) =>
+        fetch(path).then((r) => (r.ok ? r.json() : null), () => null),
+      ),
+    );
+    // Without the settings the page offers everything and the Account API says what is off.
+    const all = Object.fromEntries(['name', 'avatar', 'username', 'email', 'password', 'mfa'].map((f) => [f, 'Edit']));
+    settings = center || { enabled: true, fields: all };
+    factorsEnabled = exp?.mfa?.factors || [];
+    if (settings.enabled === false) throw new ApiError('account_center.not_enabled', {}, 400);
+    me = await api('GET', '/api/my-account');
+    if (access('mfa') !== 'Off') await loadFactors().catch(() => (factors = []));
+  } catch (error) {
+    if ($('signed-out').hidden) showSignedOut(describe(error));
+    return;
+  }
+  render();
+  renderFactors();
+  show('home');
+}
+
+$('sign-in').addEventListener('click', () => {
+  sessionStorage.removeItem(`${KEY}.signed-out`);
+  signIn();
+});
+$('sign-out').addEventListener('click', signOut);
+
+main();
