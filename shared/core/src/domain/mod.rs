@@ -21,6 +21,7 @@ pub mod email_template;
 pub mod grant;
 pub mod interaction;
 pub mod message_rate;
+pub mod mfa;
 pub mod password;
 pub mod password_policy;
 pub mod refresh_token;

@@ -1,0 +1,3 @@
+//! Second factors (Logto's `MfaFactor`s and the `mfaVerifications` stored on the user).
+
+pub mod webauthn;
