@@ -10,6 +10,7 @@
 //! prefix listing per assigned role).
 
 pub mod access_token;
+pub mod account_center;
 pub mod application;
 pub mod authorization_code;
 pub mod claims;
@@ -39,6 +40,7 @@ mod table;
 pub mod token_hash;
 pub mod user;
 pub mod verification_code;
+pub mod verification_record;
 
 pub use table::{Versioned, Window};
 

@@ -364,6 +364,16 @@ pub fn sign_in_experience() -> Key {
     Key::new(["config", "sign_in_experience"])
 }
 
+/// The account center settings (Logto's `account_centers` row `default`).
+pub fn account_center() -> Key {
+    Key::new(["config", "account_center"])
+}
+
+/// An Account API verification record (`/api/verifications/*`), by id.
+pub fn verification_record(id: &str) -> Key {
+    Key::new(["verification_record", id])
+}
+
 /// A configured connector instance, by its id. Listing `connectors()` reads them all.
 pub fn connector(id: &str) -> Key {
     Key::new(["connector", id])

@@ -1,0 +1,116 @@
+//! The Account API's middleware: authentication, the account center switch, CORS.
+
+use http::StatusCode;
+use serde_json::json;
+
+use super::testing::{self as t, world};
+use crate::domain::account_center::{AccountCenter, Control, Fields};
+use crate::domain::{account_center, user};
+
+#[tokio::test]
+async fn the_bearer_token_must_be_a_live_opaque_token_with_openid() {
+    let w = world().await;
+    let app = &w.app;
+    let bare = ::http::Request::get("/api/my-account").body(bytes::Bytes::new()).unwrap();
+    let (status, body) = t::call(app, bare).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("auth.authorization_header_missing")));
+
+    let basic =
+        ::http::Request::get("/api/my-account").header("authorization", "Basic abc").body(bytes::Bytes::new()).unwrap();
+    let (status, body) = t::call(app, basic).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("auth.authorization_token_type_not_supported"))
+    );
+
+    for token in ["nope", "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.sig", &"A".repeat(43)] {
+        let (status, body) = t::call(app, t::request("GET", "/api/my-account", token, None, None)).await;
+        assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("auth.unauthorized")), "{token}");
+    }
+
+    let no_openid = t::token_for(app, &w.user.id, t::SPA, "profile").await;
+    let (status, body) = t::call(app, t::request("GET", "/api/my-account", &no_openid, None, None)).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("auth.forbidden")));
+
+    let (status, body) = t::call(app, t::request("GET", "/api/my-account", &w.token, None, None)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["id"], w.user.id.as_str());
+
+    app.clock.advance_ms(3600 * 1000);
+    let (status, body) = t::call(app, t::request("GET", "/api/my-account", &w.token, None, None)).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("auth.unauthorized")), "expired");
+}
+
+#[tokio::test]
+async fn a_suspended_or_deleted_user_is_unauthorized() {
+    let w = world().await;
+    let app = &w.app;
+    let store = app.store.as_ref();
+    let current = user::find(store, &w.user.id).await.unwrap().unwrap();
+    let mut next = current.value.clone();
+    next.is_suspended = true;
+    user::update(store, &current, &next).await.unwrap();
+    let (status, body) = t::call(app, t::request("GET", "/api/my-account", &w.token, None, None)).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("auth.unauthorized")));
+
+    let current = user::find(store, &w.user.id).await.unwrap().unwrap();
+    user::delete(store, &current).await.unwrap();
+    let (status, _) = t::call(app, t::request("GET", "/api/my-account", &w.token, None, None)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_account_center_must_be_enabled() {
+    let w = world().await;
+    let app = &w.app;
+    let store = app.store.as_ref();
+    let current = account_center::find_versioned(store).await.unwrap();
+    let off = AccountCenter { enabled: false, fields: Fields::all(Control::Edit), ..AccountCenter::logto_default() };
+    account_center::update(store, current.as_ref(), &off).await.unwrap();
+    for (method, path) in [("GET", "/api/my-account"), ("POST", "/api/verifications/password")] {
+        let (status, body) = t::call(app, t::request(method, path, &w.token, None, Some(json!({})))).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("account_center.not_enabled")),
+            "{path}"
+        );
+    }
+    // Authentication comes first.
+    let (status, _) = t::call(app, t::request("GET", "/api/my-account", "bad", None, None)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn unknown_paths_are_404_before_authentication() {
+    let w = world().await;
+    let bare = ::http::Request::get("/api/my-account/nothing-here").body(bytes::Bytes::new()).unwrap();
+    let (status, _) = t::call(&w.app, bare).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn any_origin_may_call_and_preflight() {
+    let w = world().await;
+    let preflight = ::http::Request::builder()
+        .method("OPTIONS")
+        .uri("/api/my-account/primary-email")
+        .header("origin", "https://app.example.org")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "authorization,logto-verification-id,content-type")
+        .body(bytes::Bytes::new())
+        .unwrap();
+    let (status, headers, _) = crate::testing::call(&w.app, preflight).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(headers["access-control-allow-origin"], "https://app.example.org");
+    assert_eq!(headers["access-control-allow-headers"], "authorization,logto-verification-id,content-type");
+    assert!(headers["access-control-allow-methods"].to_str().unwrap().contains("PATCH"));
+
+    let mut req = t::request("GET", "/api/my-account", &w.token, None, None);
+    req.headers_mut().insert("origin", "https://app.example.org".parse().unwrap());
+    let (status, headers, _) = crate::testing::call(&w.app, req).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["access-control-allow-origin"], "https://app.example.org");
+    let (status, headers, _) =
+        crate::testing::call(&w.app, t::request("GET", "/api/my-account", "bad", None, None)).await;
+    assert_eq!((status, headers["access-control-allow-origin"].to_str().unwrap()), (StatusCode::UNAUTHORIZED, "*"));
+}
