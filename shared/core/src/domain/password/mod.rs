@@ -9,9 +9,10 @@
 
 mod bcrypt;
 mod legacy;
+mod scratch;
 
 use argon2::password_hash::phc::PasswordHash;
-use argon2::{Algorithm as Variant, Argon2, Params, PasswordVerifier as _, Version};
+use argon2::{Algorithm as Variant, Argon2, Params, Version};
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 use subtle::ConstantTimeEq as _;
@@ -92,13 +93,31 @@ pub struct Stored {
 
 /// A fresh Argon2id hash of `password` in PHC form (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`).
 pub fn hash(rng: &dyn Rng, password: &str) -> Result<Stored, Internal> {
-    use argon2::PasswordHasher as _;
     let mut salt = [0u8; SALT_LEN];
     rng.fill(&mut salt);
-    let phc = argon2id()?
-        .hash_password_with_salt(password.as_bytes(), &salt)
-        .map_err(|e| Internal::Bug(format!("argon2 hash: {e}")))?;
+    let argon = argon2id()?;
+    let mut out = [0u8; OUTPUT_LEN];
+    run(&argon, password.as_bytes(), &salt, &mut out).map_err(bug)?;
+    let phc = PasswordHash {
+        algorithm: Variant::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: argon2::password_hash::phc::ParamsString::try_from(argon.params()).map_err(bug)?,
+        salt: Some(argon2::password_hash::phc::Salt::new(&salt).map_err(bug)?),
+        hash: Some(argon2::password_hash::phc::Output::new(&out).map_err(bug)?),
+    };
     Ok(Stored { digest: phc.to_string(), algorithm: Algorithm::Argon2id })
+}
+
+fn bug(e: impl std::fmt::Display) -> Internal {
+    Internal::Bug(format!("argon2 hash: {e}"))
+}
+
+/// One Argon2 run of `argon` into `out`, on the reused working memory ([`scratch`]).
+fn run(argon: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8]) -> argon2::Result<()> {
+    let params = argon.params();
+    scratch::with_blocks(params.block_count(), params.t_cost(), |memory| {
+        argon.hash_password_into_with_memory(password, salt, out, memory)
+    })
 }
 
 /// The outcome of checking a password against a stored digest.
@@ -162,7 +181,26 @@ fn verify_argon2(digest: &str, password: &[u8]) -> bool {
         .iter()
         .zip([MAX_MEMORY_KIB, MAX_PASSES, MAX_LANES])
         .all(|(name, max)| phc.params.get_decimal(*name).is_some_and(|v| v <= max));
-    bounded && Argon2::default().verify_password(password, &phc).is_ok()
+    if !bounded {
+        return false;
+    }
+    // What `PasswordVerifier::verify_password` does, on the reused memory: the digest's own
+    // variant, version (default 0x13), parameters and output length, compared in constant time.
+    let (Some(salt), Some(expected)) = (&phc.salt, &phc.hash) else {
+        return false;
+    };
+    let Ok(variant) = Variant::try_from(phc.algorithm.as_str()) else {
+        return false;
+    };
+    let Ok(version) = phc.version.map_or(Ok(Version::V0x13), Version::try_from) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(&phc) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let argon = Argon2::new(variant, version, params);
+    run(&argon, password, salt.as_ref(), &mut out).is_ok() && out.as_slice().ct_eq(expected.as_bytes()).into()
 }
 
 /// Whether an Argon2id digest was made with [`PARAMS`] (else it is upgraded on success).
@@ -191,7 +229,7 @@ pub fn burn_decoy(password: &str) {
     const DECOY_SALT: &[u8; SALT_LEN] = b"edgeid-decoy-slt";
     let mut out = [0u8; OUTPUT_LEN];
     if let Ok(argon) = argon2id() {
-        let _ = argon.hash_password_into(password.as_bytes(), DECOY_SALT, &mut out);
+        let _ = run(&argon, password.as_bytes(), DECOY_SALT, &mut out);
     }
     std::hint::black_box(out);
 }

@@ -23,6 +23,32 @@ fn new_hashes_are_argon2id_at_the_chosen_owasp_row_and_verify() {
 }
 
 #[test]
+fn new_hashes_are_exactly_what_the_argon2_crate_makes_for_that_salt() {
+    // `hash` runs on reused working memory (`scratch`); the PHC string must not change.
+    let new = hash(&SeededRng::new(2), "s3cret!").unwrap();
+    let phc = PasswordHash::new(&new.digest).unwrap();
+    let salt = phc.salt.unwrap();
+    let expected = argon2::PasswordHasher::hash_password_with_salt(&argon2id().unwrap(), b"s3cret!", salt.as_ref())
+        .unwrap()
+        .to_string();
+    assert_eq!(new.digest, expected);
+    // And the crate's own verifier accepts what ours accepts.
+    assert!(argon2::PasswordVerifier::verify_password(&Argon2::default(), b"s3cret!", &phc).is_ok());
+}
+
+#[test]
+fn argon2d_and_version_0x10_digests_verify() {
+    for (variant, version) in [(Variant::Argon2d, Version::V0x13), (Variant::Argon2id, Version::V0x10)] {
+        let argon = argon2::Argon2::new(variant, version, Params::new(64, 2, 2, Some(24)).unwrap());
+        let phc =
+            argon2::PasswordHasher::hash_password_with_salt(&argon, b"pw", b"0123456789abcdef").unwrap().to_string();
+        let algorithm = if variant == Variant::Argon2d { Algorithm::Argon2d } else { Algorithm::Argon2id };
+        check(algorithm, &phc, "pw", Check::Upgrade);
+        check(algorithm, &phc, "px", Check::Invalid);
+    }
+}
+
+#[test]
 fn logtos_own_argon2i_hash_verifies_and_asks_for_an_upgrade() {
     // Logto's decoy hash (`user-password-verification.ts`) of `logto-decoy-do-not-use`.
     let logto = "$argon2i$v=19$m=8192,t=8,p=1$bG9ndG8tZGVjb3ktc2FsdA$mH8wiuxK7kCjJZJRxvXCN5BxUczufmGgV1stRYErj6w";
