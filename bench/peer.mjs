@@ -11,12 +11,13 @@
 // - storage: the provider's own MemoryAdapter logic over a plain Map with expiry instead of its
 //   1,000-entry LRU, so evictions during a run cannot change results (§A.1.1 caveat);
 // - for bench/signin.sh (authorization code + PKCE flows), when PEER_FLOW_USERNAME,
-//   PEER_FLOW_PASSWORD and PEER_FLOW_ARGON2="<m KiB> <t> <p>" are set: a public SPA client
+//   PEER_FLOW_PASSWORD and PEER_FLOW_ARGON2 ("<m KiB> <t> <p>", or "logto") are set: a public SPA client
 //   `demo-app` (PKCE, redirect URI <base>/demo-app, as edgeid's seeded app), devInteractions
 //   off, and a minimal scripted interaction in place of Logto's Experience API: `GET
 //   /interaction/:uid` answers the login prompt's details, `POST /interaction/:uid/login`
-//   `{username, password}` checks the one in-memory account's Argon2id hash (npm `argon2`,
-//   the reference C implementation, at edgeid's parameters) and calls
+//   `{username, password}` checks the one in-memory account's password (npm `argon2`, the
+//   reference C implementation, Argon2id at edgeid's parameters; or with "logto" hash-wasm's
+//   Argon2i at Logto's m=8192 KiB, t=8, p=1, as Logto verifies passwords) and calls
 //   `provider.interactionFinished` with `{login: {accountId}}`; the consent prompt is granted
 //   automatically, as Logto's /consent does for first-party apps.
 import { createServer } from 'node:http';
@@ -73,15 +74,11 @@ const flowPassword = process.env.PEER_FLOW_PASSWORD;
 const flow = flowUser && flowPassword ? await loadFlow() : undefined;
 
 async function loadFlow() {
-  const argon2 = (await load('argon2')).default;
-  const [memoryCost, timeCost, parallelism] = (process.env.PEER_FLOW_ARGON2 ?? '').split(' ').map(Number);
-  if (!memoryCost || !timeCost || !parallelism) throw new Error('PEER_FLOW_ARGON2 must be "<m KiB> <t> <p>"');
-  const digest = await argon2.hash(flowPassword, { type: argon2.argon2id, memoryCost, timeCost, parallelism });
-  return {
-    argon2,
-    digest,
-    accountId: 'benchuser0001',
-  };
+  // The same password check bench/argon2.mjs times on its own (npm argon2 Argon2id at edgeid's
+  // parameters, or "logto": hash-wasm Argon2i as Logto ships it).
+  const { passwordCheck } = await import('./argon2.mjs');
+  const check = await passwordCheck(process.env.PEER_FLOW_ARGON2, flowPassword);
+  return { verify: check.verify, accountId: 'benchuser0001' };
 }
 const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const signingKey = { ...privateKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig' };
@@ -188,7 +185,7 @@ async function interaction(req, res) {
       const chunks = [];
       for await (const chunk of req) chunks.push(chunk);
       const { username, password } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      const ok = username === flowUser && (await flow.argon2.verify(flow.digest, String(password)));
+      const ok = username === flowUser && (await flow.verify(String(password)));
       if (!ok) return send(422, { code: 'session.invalid_credentials' });
       await provider.interactionFinished(req, res, { login: { accountId: flow.accountId } }, { mergeWithLastSubmission: false });
       return;

@@ -12,17 +12,11 @@
 #   errors are counted in every run.
 # Environment: BENCH_SERVERS="edgeid peer" to pick servers, EDGEID_LOCAL_BIN to skip the build.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-# shellcheck source=/dev/null
-source .ci/tools.sh
+BENCH_NAME=bench
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-DURATION="${BENCH_DURATION:-10}"
-ROUNDS="${BENCH_ROUNDS:-3}"
-WARMUP="${BENCH_WARMUP:-3}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
-SERVER_CORE="${BENCH_SERVER_CORE:-0}"
-LOAD_CORE="${BENCH_LOAD_CORE:-1}"
 SERVERS="${BENCH_SERVERS:-edgeid peer}"
 # HTTP/1.1 pipelining depths, each a pass over every endpoint and both servers (same depth for
 # both): 16 = throughput (one wrk write carries 16 requests, so wrk's own per-request cost stops
@@ -37,58 +31,8 @@ read -r -a PIPELINES <<<"${BENCH_PIPELINE:-16 1}"
 # a few connections only after 5+ s (they are answered, in order, not failed).
 PIPELINE_CONNECTIONS="${BENCH_PIPELINE_CONNECTIONS:-64}"
 read -r -a ENDPOINTS <<<"${BENCH_ENDPOINTS:-discovery jwks client_credentials introspection}"
-# On a shared machine other processes steal the pinned cores. BENCH_PRIORITY=nice (default,
-# root only; falls back to none) runs the servers and wrk at nice -10, which helps but cannot
-# stop a server that sleeps between requests from waiting behind busy compilers: read the
-# load average printed below and the "starved" flags of the table. (SCHED_FIFO was tried and
-# stalls tokio's threads on one core: do not use chrt here.)
-PRIORITY="${BENCH_PRIORITY:-nice}"
-case "$PRIORITY" in
-  nice) PRIO=(nice -n -10) ;;
-  none) PRIO=() ;;
-  *) echo "bench: BENCH_PRIORITY=$PRIORITY: expected nice or none" >&2; exit 2 ;;
-esac
-if [ "$PRIORITY" = nice ] && [ "$(nice -n -10 nice 2>/dev/null)" = "$(nice)" ]; then PRIORITY=none; PRIO=(); fi
-CLIENT_ID="benchclient0000000001"
-CLIENT_SECRET="bench-secret-8f3a2c91d7e54b6a9c0f1e2d3b4a5c6d"
-RESOURCE="https://default.logto.app/api"
 AUTH="Basic $(printf '%s:%s' "$CLIENT_ID" "$CLIENT_SECRET" | base64 -w0)"
-
-for tool in wrk taskset node python3; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (wrk: apt-get install -y wrk)" >&2; exit 1; }
-done
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/edgeid-bench.XXXXXX")"
-RESULTS="$WORK/results.jsonl"
-: >"$RESULTS"
-declare -A PID=() BASE=()
-cleanup() {
-  for name in "${!PID[@]}"; do kill "${PID[$name]}" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_ready() { # name url
-  for _ in $(seq 1 200); do
-    if curl -fsS -o /dev/null "$2" 2>/dev/null; then return 0; fi
-    if ! kill -0 "${PID[$1]}" 2>/dev/null; then
-      echo "bench: $1 exited during start-up; its log:" >&2
-      cat "$WORK/$1.log" >&2
-      exit 1
-    fi
-    sleep 0.05
-  done
-  echo "bench: $1 did not answer $2 within 10 s" >&2
-  exit 1
-}
-
-cpu_seconds() { # pid -> utime+stime of the whole process (all threads), in seconds
-  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"
-}
+command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install -y wrk)" >&2; exit 1; }
 
 start_edgeid() {
   local bin="${EDGEID_LOCAL_BIN:-}"
@@ -97,25 +41,11 @@ start_edgeid() {
     cargo build --release --quiet -p edgeid-local
     bin="$CARGO_TARGET_DIR/release/edgeid-local"
   fi
-  local port
-  port="$(free_port)"
-  BASE[edgeid]="http://127.0.0.1:$port"
-  EDGEID_STORE=memory EDGEID_PORT="$port" EDGEID_ENDPOINT="${BASE[edgeid]}" \
-    EDGEID_SIGNING_ALG=ES256 EDGEID_BOOTSTRAP_CLIENT_ID="$CLIENT_ID" \
-    EDGEID_BOOTSTRAP_CLIENT_SECRET="$CLIENT_SECRET" RUST_LOG=off EDGEID_LOG=off \
-    "${PRIO[@]}" taskset -c "$SERVER_CORE" "$bin" >"$WORK/edgeid.log" 2>&1 &
-  PID[edgeid]=$!
-  wait_ready edgeid "${BASE[edgeid]}/oidc/.well-known/openid-configuration"
+  start_edgeid_bin "$bin"
 }
 
 start_peer() {
-  local port
-  port="$(free_port)"
-  BASE[peer]="http://127.0.0.1:$port"
-  NODE_ENV=production "${PRIO[@]}" taskset -c "$SERVER_CORE" \
-    node bench/peer.mjs "$port" "$CLIENT_ID" "$CLIENT_SECRET" "$RESOURCE" >"$WORK/peer.log" 2>&1 &
-  PID[peer]=$!
-  wait_ready peer "${BASE[peer]}/oidc/.well-known/openid-configuration"
+  start_peer_as peer
 }
 
 # Per server: the four requests, as wrk environment (URL|METHOD|BODY|AUTH).
@@ -155,10 +85,7 @@ run_wrk() { # name endpoint seconds record(0/1) round depth
     "$(node -e 'const r=JSON.parse(process.argv[1]);console.log(`${Math.round(r.requests/(r.duration_us/1e6))} req/s, p99 ${(r.p99_us/1000).toFixed(2)} ms, non-2xx ${r.non2xx}, socket errors ${r.connect+r.read+r.write+r.timeout}`)' "$json")"
 }
 
-echo "== machine"
-echo "   cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; kernel $(uname -r)"
-echo "   $(rustc --version); node $(node --version); $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
-echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg); servers and wrk at priority: $PRIORITY"
+machine "; $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "   server on core $SERVER_CORE, wrk (1 thread; $CONNECTIONS connections, $PIPELINE_CONNECTIONS when pipelining) on core $LOAD_CORE;" \
   "warm-up ${WARMUP} s, then $ROUNDS × ${DURATION} s per endpoint, server and pipelining depth (${PIPELINES[*]}), alternating"
 

@@ -1,69 +1,40 @@
 #!/usr/bin/env bash
-# Issue 5 item 8, beside bench/run.sh: (1) Argon2id password verifications per second per core
-# — the real `domain::password::verify` in a release binary (bench/src/bin/argon2.rs), and the
-# peer's npm `argon2` at the same parameters (bench/argon2.mjs); (2) full authorization-code +
-# PKCE flows per second, edgeid-local (sign-in through the Experience API, Logto's hops) against
-# node-oidc-provider 9.11.4 with a scripted interaction (bench/peer.mjs), one scripted client
-# (bench/flow.mjs), both servers side by side, runs alternating; and the same flow for a browser
-# that is already signed in (SSO: no password, no sign-in page), the protocol work alone.
+# Issue 5 item 8, beside bench/run.sh: (1) password verifications per second per core — the real
+# `domain::password::verify` in a release binary (bench/src/bin/argon2.rs), the peer's npm
+# `argon2` at the same parameters, and Logto's own check (hash-wasm Argon2i, Logto's parameters;
+# bench/argon2.mjs); (2) full authorization-code + PKCE flows per second, edgeid-local (sign-in
+# through the Experience API, Logto's hops) against node-oidc-provider 9.11.4 with a scripted
+# interaction (bench/peer.mjs), one scripted client (bench/flow.mjs), servers side by side, runs
+# alternating; and the same flow for a browser that is already signed in (SSO: no password, no
+# sign-in page), the protocol work alone.
+#
+# Two peers for the sign-in flows, labelled apart in the tables:
+# - `peer`: node-oidc-provider verifying an Argon2id hash at edgeid's parameters (npm argon2,
+#   reference C) — the same password work on both sides, so the ratio is about everything else;
+# - `peer-logto`: the same server verifying passwords exactly as Logto ships (hash-wasm's
+#   `argon2Verify` of an Argon2i digest at m=8192 KiB, t=8, p=1, on the main thread:
+#   packages/core/src/libraries/user-password-verification.ts, workers/tasks/argon2i.ts) —
+#   the ratio against Logto's engine as deployed.
 #
 # - servers pinned to core BENCH_SERVER_CORE (0), the client (Node, CONCURRENCY virtual users)
 #   to BENCH_LOAD_CORE (1); nice -10 when run as root;
-# - both servers verify the same Argon2id parameters (edgeid's `PARAMS`), one account each;
 # - per server: one warm-up of BENCH_WARMUP (3) s, then BENCH_ROUNDS (3) × BENCH_DURATION (10) s;
 #   the table shows the median run; CPU per flow comes from the server process's utime+stime.
 # Not a test: run it by hand (`bash bench/signin.sh`) and read the tables at the end.
-# Environment: BENCH_SERVERS="edgeid peer" (flows), EDGEID_LOCAL_BIN + EDGEID_ARGON2_BIN to skip
-# the build, BENCH_DURATION, BENCH_ROUNDS, BENCH_WARMUP, BENCH_CONCURRENCY.
+# Environment: BENCH_SERVERS="edgeid peer peer-logto" (sign-in flows; SSO flows run edgeid and
+# peer), EDGEID_LOCAL_BIN + EDGEID_ARGON2_BIN to skip the build, BENCH_DURATION, BENCH_ROUNDS,
+# BENCH_WARMUP, BENCH_CONCURRENCY, BENCH_SSO_CONCURRENCY.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-# shellcheck source=/dev/null
-source .ci/tools.sh
+BENCH_NAME=signin
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-DURATION="${BENCH_DURATION:-10}"
-ROUNDS="${BENCH_ROUNDS:-3}"
-WARMUP="${BENCH_WARMUP:-3}"
 CONCURRENCY="${BENCH_CONCURRENCY:-8}"
 # Signed-in (SSO) flows need no password: more users keep both sides busy.
 SSO_CONCURRENCY="${BENCH_SSO_CONCURRENCY:-32}"
-SERVER_CORE="${BENCH_SERVER_CORE:-0}"
-LOAD_CORE="${BENCH_LOAD_CORE:-1}"
-SERVERS="${BENCH_SERVERS:-edgeid peer}"
-PRIO=(nice -n -10)
-if [ "$(nice -n -10 nice 2>/dev/null)" = "$(nice)" ]; then PRIO=(); fi
-CLIENT_ID="benchclient0000000001"
-CLIENT_SECRET="bench-secret-8f3a2c91d7e54b6a9c0f1e2d3b4a5c6d"
+SERVERS="${BENCH_SERVERS:-edgeid peer peer-logto}"
 USERNAME_="benchuser"
 PASSWORD_="correct horse battery staple"
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/edgeid-signin.XXXXXX")"
-RESULTS="$WORK/results.jsonl"
-: >"$RESULTS"
-declare -A PID=() BASE=()
-cleanup() {
-  for name in "${!PID[@]}"; do kill "${PID[$name]}" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_ready() { # name url
-  for _ in $(seq 1 200); do
-    if curl -fsS -o /dev/null "$2" 2>/dev/null; then return 0; fi
-    if ! kill -0 "${PID[$1]}" 2>/dev/null; then
-      echo "signin: $1 exited during start-up; its log:" >&2
-      cat "$WORK/$1.log" >&2
-      exit 1
-    fi
-    sleep 0.05
-  done
-  echo "signin: $1 did not answer $2 within 10 s" >&2
-  exit 1
-}
 
 if [ -z "${EDGEID_LOCAL_BIN:-}" ] || [ -z "${EDGEID_ARGON2_BIN:-}" ]; then
   echo "== building edgeid-local and edgeid-bench-argon2 (release)"
@@ -73,43 +44,37 @@ LOCAL_BIN="${EDGEID_LOCAL_BIN:-$CARGO_TARGET_DIR/release/edgeid-local}"
 ARGON2_BIN="${EDGEID_ARGON2_BIN:-$CARGO_TARGET_DIR/release/edgeid-bench-argon2}"
 ARGON2_PARAMS="$("$ARGON2_BIN" --params)"
 
-echo "== machine"
-echo "   cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; kernel $(uname -r)"
-echo "   $(rustc --version); node $(node --version); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+machine
 echo "   Argon2id parameters (edgeid's domain::password::PARAMS, m KiB / t / p): $ARGON2_PARAMS"
 
+argon2_round() { # server round command...
+  local server="$1" round="$2" line
+  shift 2
+  line="$("${PRIO[@]}" taskset -c "$SERVER_CORE" "$@" | grep '^ARGON2JSON ' | sed 's/^ARGON2JSON //')"
+  echo "{\"kind\":\"argon2\",\"server\":\"$server\",\"round\":$round,${line#\{}" >>"$RESULTS"
+  echo "   $server round $round: $line"
+}
 echo "== password verifications per core (pinned to core $SERVER_CORE, ${DURATION} s each, alternating)"
 for round in $(seq 1 "$ROUNDS"); do
-  line="$("${PRIO[@]}" taskset -c "$SERVER_CORE" "$ARGON2_BIN" "$DURATION" | grep '^ARGON2JSON ' | sed 's/^ARGON2JSON //')"
-  echo "{\"kind\":\"argon2\",\"server\":\"edgeid\",\"round\":$round,${line#\{}" >>"$RESULTS"
-  echo "   edgeid (RustCrypto argon2, domain::password::verify) round $round: $line"
-  line="$("${PRIO[@]}" taskset -c "$SERVER_CORE" node bench/argon2.mjs "$ARGON2_PARAMS" "$DURATION" | grep '^ARGON2JSON ' | sed 's/^ARGON2JSON //')"
-  echo "{\"kind\":\"argon2\",\"server\":\"peer\",\"round\":$round,${line#\{}" >>"$RESULTS"
-  echo "   peer (npm argon2, reference C) round $round: $line"
+  argon2_round edgeid "$round" "$ARGON2_BIN" "$DURATION"
+  argon2_round peer "$round" node bench/argon2.mjs "$ARGON2_PARAMS" "$DURATION"
+  argon2_round peer-logto "$round" node bench/argon2.mjs logto "$DURATION"
 done
 
 # edgeid: memory store, the bootstrap admin client creates the account through the Management API.
-port="$(free_port)"
-BASE[edgeid]="http://127.0.0.1:$port"
-EDGEID_STORE=memory EDGEID_PORT="$port" EDGEID_ENDPOINT="${BASE[edgeid]}" EDGEID_SIGNING_ALG=ES256 \
-  EDGEID_BOOTSTRAP_CLIENT_ID="$CLIENT_ID" EDGEID_BOOTSTRAP_CLIENT_SECRET="$CLIENT_SECRET" \
-  RUST_LOG=off EDGEID_LOG=off "${PRIO[@]}" taskset -c "$SERVER_CORE" "$LOCAL_BIN" >"$WORK/edgeid.log" 2>&1 &
-PID[edgeid]=$!
-wait_ready edgeid "${BASE[edgeid]}/oidc/.well-known/openid-configuration"
+start_edgeid_bin "$LOCAL_BIN"
 admin_token="$(curl -fsS -u "$CLIENT_ID:$CLIENT_SECRET" \
-  --data-urlencode grant_type=client_credentials --data-urlencode resource=https://default.logto.app/api \
+  --data-urlencode grant_type=client_credentials --data-urlencode resource="$RESOURCE" \
   --data-urlencode scope=all "${BASE[edgeid]}/oidc/token" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).access_token))')"
 curl -fsS -o /dev/null -H "authorization: Bearer $admin_token" -H 'content-type: application/json' \
   --data "$(node -e 'console.log(JSON.stringify({username: process.argv[1], password: process.argv[2]}))' "$USERNAME_" "$PASSWORD_")" \
   "${BASE[edgeid]}/api/users" || { echo "signin: could not create the account on edgeid" >&2; exit 1; }
 
-port="$(free_port)"
-BASE[peer]="http://127.0.0.1:$port"
-PEER_FLOW_USERNAME="$USERNAME_" PEER_FLOW_PASSWORD="$PASSWORD_" PEER_FLOW_ARGON2="$ARGON2_PARAMS" \
-  NODE_ENV=production "${PRIO[@]}" taskset -c "$SERVER_CORE" \
-  node bench/peer.mjs "$port" "$CLIENT_ID" "$CLIENT_SECRET" https://default.logto.app/api >"$WORK/peer.log" 2>&1 &
-PID[peer]=$!
-wait_ready peer "${BASE[peer]}/oidc/.well-known/openid-configuration"
+start_peer_as peer PEER_FLOW_USERNAME="$USERNAME_" PEER_FLOW_PASSWORD="$PASSWORD_" PEER_FLOW_ARGON2="$ARGON2_PARAMS"
+case " $SERVERS " in
+  *" peer-logto "*)
+    start_peer_as peer-logto PEER_FLOW_USERNAME="$USERNAME_" PEER_FLOW_PASSWORD="$PASSWORD_" PEER_FLOW_ARGON2=logto ;;
+esac
 
 run_flows() { # name seconds record round mode
   local name="$1" seconds="$2" record="$3" round="$4" mode="$5" line users="$CONCURRENCY"
@@ -124,12 +89,20 @@ run_flows() { # name seconds record round mode
 
 echo "== flows on core $LOAD_CORE: sign-in ($CONCURRENCY virtual users) and signed-in/SSO ($SSO_CONCURRENCY);" \
   "warm-up ${WARMUP} s, then $ROUNDS × ${DURATION} s per server and kind, alternating"
+# SSO flows never check a password: peer-logto would repeat peer's figures.
+servers_for() { # mode
+  local name
+  for name in $SERVERS; do
+    [ "$1" = sso ] && [ "$name" = peer-logto ] && continue
+    printf '%s ' "$name"
+  done
+}
 for mode in signin sso; do
-  for name in $SERVERS; do run_flows "$name" "$WARMUP" 0 0 "$mode"; done
+  for name in $(servers_for "$mode"); do run_flows "$name" "$WARMUP" 0 0 "$mode"; done
 done
 for round in $(seq 1 "$ROUNDS"); do
   for mode in signin sso; do
-    for name in $SERVERS; do run_flows "$name" "$DURATION" 1 "$round" "$mode"; done
+    for name in $(servers_for "$mode"); do run_flows "$name" "$DURATION" 1 "$round" "$mode"; done
   done
 done
 echo "   load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
