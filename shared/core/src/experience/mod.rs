@@ -42,6 +42,10 @@ enum Route {
     VerificationCode,
     VerificationCodeVerify,
     NewPasswordIdentity,
+    WebAuthnRegistration,
+    WebAuthnRegistrationVerify,
+    WebAuthnAuthentication,
+    WebAuthnAuthenticationVerify,
 }
 
 const TABLE: &[(&str, Route)] = &[
@@ -56,6 +60,10 @@ const TABLE: &[(&str, Route)] = &[
     ("/api/experience/verification/verification-code", Route::VerificationCode),
     ("/api/experience/verification/verification-code/verify", Route::VerificationCodeVerify),
     ("/api/experience/verification/new-password-identity", Route::NewPasswordIdentity),
+    ("/api/experience/verification/web-authn/registration", Route::WebAuthnRegistration),
+    ("/api/experience/verification/web-authn/registration/verify", Route::WebAuthnRegistrationVerify),
+    ("/api/experience/verification/web-authn/authentication", Route::WebAuthnAuthentication),
+    ("/api/experience/verification/web-authn/authentication/verify", Route::WebAuthnAuthenticationVerify),
 ];
 
 fn routes() -> Option<&'static Routes<Route>> {
@@ -99,6 +107,10 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
         (R::VerificationCode, &Method::POST) => verification::code::send(&ctx).await,
         (R::VerificationCodeVerify, &Method::POST) => verification::code::verify(&ctx).await,
         (R::NewPasswordIdentity, &Method::POST) => verification::new_password_identity::verify(&ctx).await,
+        (R::WebAuthnRegistration, &Method::POST) => verification::web_authn::registration(&ctx).await,
+        (R::WebAuthnRegistrationVerify, &Method::POST) => verification::web_authn::registration_verify(&ctx).await,
+        (R::WebAuthnAuthentication, &Method::POST) => verification::web_authn::authentication(&ctx).await,
+        (R::WebAuthnAuthenticationVerify, &Method::POST) => verification::web_authn::authentication_verify(&ctx).await,
         _ => Err(ApiError::route_not_found()),
     }
 }

@@ -62,6 +62,7 @@ pub enum VerificationRecord {
     EmailVerificationCode(CodeRecord),
     PhoneVerificationCode(CodeRecord),
     NewPasswordIdentity(NewPasswordIdentityRecord),
+    WebAuthn(WebAuthnRecord),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +93,24 @@ pub struct NewPasswordIdentityRecord {
     pub password_encryption_method: Option<String>,
 }
 
+/// Logto's `WebAuthnVerificationRecordData`: one WebAuthn ceremony (registration or MFA
+/// authentication) for the identified user. Challenges are cleared once used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebAuthnRecord {
+    pub id: String,
+    pub user_id: String,
+    pub verified: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_challenge: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_rp_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication_challenge: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_info: Option<crate::domain::mfa::webauthn::BindWebAuthn>,
+}
+
 /// The kinds, for "one record per type" and typed lookups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VerificationType {
@@ -99,6 +118,7 @@ pub enum VerificationType {
     EmailVerificationCode,
     PhoneVerificationCode,
     NewPasswordIdentity,
+    WebAuthn,
 }
 
 impl VerificationRecord {
@@ -107,6 +127,7 @@ impl VerificationRecord {
             VerificationRecord::Password(r) => &r.id,
             VerificationRecord::EmailVerificationCode(r) | VerificationRecord::PhoneVerificationCode(r) => &r.id,
             VerificationRecord::NewPasswordIdentity(r) => &r.id,
+            VerificationRecord::WebAuthn(r) => &r.id,
         }
     }
 
@@ -116,6 +137,7 @@ impl VerificationRecord {
             VerificationRecord::EmailVerificationCode(_) => VerificationType::EmailVerificationCode,
             VerificationRecord::PhoneVerificationCode(_) => VerificationType::PhoneVerificationCode,
             VerificationRecord::NewPasswordIdentity(_) => VerificationType::NewPasswordIdentity,
+            VerificationRecord::WebAuthn(_) => VerificationType::WebAuthn,
         }
     }
 
@@ -124,6 +146,7 @@ impl VerificationRecord {
             VerificationRecord::Password(r) => r.verified,
             VerificationRecord::EmailVerificationCode(r) | VerificationRecord::PhoneVerificationCode(r) => r.verified,
             VerificationRecord::NewPasswordIdentity(r) => r.password_encrypted.is_some(),
+            VerificationRecord::WebAuthn(r) => r.verified,
         }
     }
 
@@ -132,6 +155,10 @@ impl VerificationRecord {
         match self {
             VerificationRecord::NewPasswordIdentity(r) => serde_json::json!({
                 "id": r.id, "type": "NewPasswordIdentity", "identifier": r.identifier,
+            }),
+            // No challenges, no credential: `toSanitizedJson`.
+            VerificationRecord::WebAuthn(r) => serde_json::json!({
+                "id": r.id, "type": "WebAuthn", "userId": r.user_id, "verified": r.verified,
             }),
             other => serde_json::to_value(other).unwrap_or(Value::Null),
         }

@@ -13,6 +13,8 @@
 //! format, and `packed` with a certificate chain, is refused: edgeid asks for no attestation and
 //! keeps no trust anchors, so a statement it cannot check is not silently accepted.
 
+pub mod credentials;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -74,6 +76,100 @@ impl std::fmt::Display for Refused {
 
 fn refuse<T>(why: &'static str) -> Result<T, Refused> {
     Err(Refused::Invalid(why))
+}
+
+/// The relying party of this deployment: its id is the configured endpoint's host and the
+/// only origin allowed to run a ceremony is the endpoint's origin. (Logto reads both from the
+/// request URL; edgeid pins them to `EDGEID_ENDPOINT` so a forged `Host` header cannot name
+/// another relying party. They agree whenever the deployment is reached at its endpoint.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelyingParty {
+    pub id: String,
+    pub origins: Vec<String>,
+}
+
+impl RelyingParty {
+    pub fn of(config: &crate::Config) -> Option<Self> {
+        let url = url::Url::parse(&config.endpoint).ok()?;
+        let id = url.host_str()?.to_owned();
+        Some(Self { id, origins: vec![url.origin().ascii_serialization()] })
+    }
+
+    pub fn expect<'a>(&'a self, challenge: &'a str) -> Expected<'a> {
+        Expected { challenge, rp_id: &self.id, origins: &self.origins }
+    }
+}
+
+/// A fresh challenge: 32 random bytes, base64url (simplewebauthn's default size).
+pub fn challenge(rng: &dyn crate::ports::Rng) -> String {
+    rng.token(32)
+}
+
+/// A verified new credential as the interaction (and then the user) keeps it: Logto's
+/// `BindWebAuthn` (`registrationInfo` of the verification record, `mfa.webAuthn[]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BindWebAuthn {
+    #[serde(rename = "type")]
+    pub kind: PayloadType,
+    pub rp_id: String,
+    pub credential_id: String,
+    pub public_key: String,
+    pub transports: Vec<Transport>,
+    pub counter: u32,
+    pub agent: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl BindWebAuthn {
+    pub fn new(rp_id: &str, credential: NewCredential, agent: &str) -> Self {
+        Self {
+            kind: PayloadType::WebAuthn,
+            rp_id: rp_id.to_owned(),
+            credential_id: credential.credential_id,
+            public_key: credential.public_key,
+            transports: credential.transports,
+            counter: credential.counter,
+            agent: agent.to_owned(),
+            name: None,
+        }
+    }
+}
+
+/// 400 `session.mfa.webauthn_verification_failed` (every refused ceremony); a port failure
+/// stays an internal error.
+pub fn api_error(refused: Refused) -> crate::error::ApiError {
+    match refused {
+        Refused::Invalid(why) => verification_failed().with_data(serde_json::json!({ "message": why })),
+        Refused::Crypto(e) => crate::error::Internal::Bug(e.to_string()).into(),
+    }
+}
+
+pub fn verification_failed() -> crate::error::ApiError {
+    crate::error::ApiError::new(
+        http::StatusCode::BAD_REQUEST,
+        "session.mfa.webauthn_verification_failed",
+        "WebAuthn verification failed.",
+    )
+}
+
+/// 400 `session.mfa.webauthn_verification_not_found`: the user has no WebAuthn credential.
+pub fn not_found() -> crate::error::ApiError {
+    crate::error::ApiError::new(
+        http::StatusCode::BAD_REQUEST,
+        "session.mfa.webauthn_verification_not_found",
+        "WebAuthn verification not found.",
+    )
+}
+
+/// 400 `session.mfa.pending_info_not_found`: no ceremony was started on this record.
+pub fn pending_info_not_found() -> crate::error::ApiError {
+    crate::error::ApiError::new(
+        http::StatusCode::BAD_REQUEST,
+        "session.mfa.pending_info_not_found",
+        "Pending MFA info not found, please initiate MFA first.",
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -780,4 +876,4 @@ fn der_integer(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
 
 #[cfg(test)]
 #[cfg(feature = "ring")]
-mod tests;
+pub(crate) mod tests;

@@ -20,23 +20,24 @@ fn origins() -> Vec<String> {
     vec![ORIGIN.to_owned()]
 }
 
-enum Signer {
+pub(crate) enum Signer {
     Ec(EcdsaKeyPair),
     Rsa(RsaKeyPair, Vec<u8>, Vec<u8>),
     Ed(Ed25519KeyPair),
 }
 
 /// A software authenticator: one credential, a signature counter, and knobs to misbehave.
-struct Authenticator {
-    signer: Signer,
-    credential_id: Vec<u8>,
-    counter: u32,
-    flags: u8,
-    rp_id: String,
+pub(crate) struct Authenticator {
+    pub signer: Signer,
+    pub credential_id: Vec<u8>,
+    pub counter: u32,
+    pub flags: u8,
+    pub rp_id: String,
+    pub user_id: String,
 }
 
 impl Authenticator {
-    fn es256() -> Self {
+    pub fn es256() -> Self {
         let rng = SystemRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
         let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng).unwrap();
@@ -63,6 +64,7 @@ impl Authenticator {
             counter: 0,
             flags: FLAG_UP | FLAG_UV,
             rp_id: RP_ID.to_owned(),
+            user_id: USER_ID.to_owned(),
         }
     }
 
@@ -74,7 +76,7 @@ impl Authenticator {
         }
     }
 
-    fn cose_key(&self) -> Vec<u8> {
+    pub fn cose_key(&self) -> Vec<u8> {
         let mut e = minicbor::Encoder::new(Vec::new());
         match &self.signer {
             Signer::Ec(key) => {
@@ -172,12 +174,37 @@ fn registration(authenticator: &Authenticator, client_data_json: &[u8], attestat
 
 /// The honest registration of `authenticator` with attestation `none`.
 fn none_registration(authenticator: &Authenticator) -> RegistrationPayload {
-    let client_data_json = client_data("webauthn.create", CHALLENGE, ORIGIN);
-    registration(
-        authenticator,
-        &client_data_json,
-        &attestation_object("none", &empty_map(), &authenticator.auth_data(true)),
-    )
+    authenticator.register(CHALLENGE, ORIGIN)
+}
+
+impl Authenticator {
+    /// What `navigator.credentials.create()` answers for these options (attestation `none`).
+    pub fn register(&self, challenge: &str, origin: &str) -> RegistrationPayload {
+        let client_data_json = client_data("webauthn.create", challenge, origin);
+        registration(self, &client_data_json, &attestation_object("none", &empty_map(), &self.auth_data(true)))
+    }
+
+    /// What `navigator.credentials.get()` answers for this challenge.
+    pub fn assert(&self, challenge: &str, origin: &str) -> AuthenticationPayload {
+        let client_data_json = client_data("webauthn.get", challenge, origin);
+        let auth_data = self.auth_data(false);
+        let mut signed = auth_data.clone();
+        signed.extend_from_slice(&Sha256::digest(&client_data_json));
+        let id = b64(&self.credential_id);
+        AuthenticationPayload {
+            kind: PayloadType::WebAuthn,
+            id: id.clone(),
+            raw_id: id,
+            response: AssertionResponse {
+                client_data_json: b64(&client_data_json),
+                authenticator_data: b64(&auth_data),
+                signature: b64(&self.sign(&signed)),
+                user_handle: Some(b64(self.user_id.as_bytes())),
+            },
+            authenticator_attachment: None,
+            client_extension_results: serde_json::Map::new(),
+        }
+    }
 }
 
 /// The honest packed self-attestation of `authenticator`.
@@ -191,24 +218,7 @@ fn packed_registration(authenticator: &Authenticator) -> RegistrationPayload {
 }
 
 fn assertion(authenticator: &Authenticator, challenge: &str) -> AuthenticationPayload {
-    let client_data_json = client_data("webauthn.get", challenge, ORIGIN);
-    let auth_data = authenticator.auth_data(false);
-    let mut signed = auth_data.clone();
-    signed.extend_from_slice(&Sha256::digest(&client_data_json));
-    let id = b64(&authenticator.credential_id);
-    AuthenticationPayload {
-        kind: PayloadType::WebAuthn,
-        id: id.clone(),
-        raw_id: id,
-        response: AssertionResponse {
-            client_data_json: b64(&client_data_json),
-            authenticator_data: b64(&auth_data),
-            signature: b64(&authenticator.sign(&signed)),
-            user_handle: Some(b64(USER_ID.as_bytes())),
-        },
-        authenticator_attachment: None,
-        client_extension_results: serde_json::Map::new(),
-    }
+    authenticator.assert(challenge, ORIGIN)
 }
 
 async fn register(payload: &RegistrationPayload) -> Result<NewCredential, Refused> {
