@@ -470,9 +470,8 @@ $('backup-add').addEventListener('click', async () => {
     $('mfa-error').textContent = describe(error);
     return;
   }
-  const list = $('backup-codes');
-  list.replaceChildren(...backup.codes.map((code) => Object.assign(document.createElement('li'), { textContent: code })));
   openSub('backup-form', 'backup-title');
+  $('backup-codes').replaceChildren(...backup.codes.map((code) => Object.assign(document.createElement('li'), { textContent: code })));
 });
 
 $('backup-copy').addEventListener('click', async () => {
@@ -574,7 +573,8 @@ async function main() {
     // Without the settings the page offers everything and the Account API says what is off.
     const all = Object.fromEntries(['name', 'avatar', 'username', 'email', 'password', 'mfa'].map((f) => [f, 'Edit']));
     settings = center || { enabled: true, fields: all };
-    factorsEnabled = exp?.mfa?.factors || [];
+    // Without MFA settings offer what this page can add; the Account API refuses what is off.
+    factorsEnabled = exp?.mfa?.factors ?? ['Totp', 'BackupCode'];
     if (settings.enabled === false) throw new ApiError('account_center.not_enabled', {}, 400);
     me = await api('GET', '/api/my-account');
     if (access('mfa') !== 'Off') await loadFactors().catch(() => (factors = []));

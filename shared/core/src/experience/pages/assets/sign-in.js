@@ -1,10 +1,13 @@
-// edgeid sign-in page: sign in, register and reset a password through the Experience API
-// (Logto's /api/experience), then follow the `redirectTo` that submit returns. No framework.
+// edgeid sign-in page: sign in (password or a social IdP), register and reset a password
+// through the Experience API (Logto's /api/experience), pass the second step (MFA) or set it up,
+// then follow the `redirectTo` that submit returns. No framework.
 'use strict';
 
 const $ = (id) => document.getElementById(id);
 const query = new URLSearchParams(location.search);
-const appId = query.get('app_id');
+// The app asking (`logto-app-id`); kept for the social callback, which comes back without it.
+const appId = query.get('app_id') || sessionStorage.getItem('edgeid.app_id');
+if (appId) sessionStorage.setItem('edgeid.app_id', appId);
 
 // Logto's defaults for a new tenant, used until (or if) the sign-in experience cannot be read.
 let exp = {
@@ -30,7 +33,22 @@ const MESSAGES = {
   'session.not_supported_for_forgot_password': 'Resetting the password this way is not available.',
   'session.forgot_password_not_enabled': 'Resetting the password is not enabled.',
   'session.captcha_required': 'A captcha is required, which this page cannot show.',
-  'session.mfa.require_mfa_verification': 'Your account needs two-step verification, which this page cannot do yet.',
+  'session.mfa.require_mfa_verification': 'Your account needs a second step to sign in.',
+  'session.mfa.invalid_totp_code': 'That code is not right. Check your authenticator app and try again.',
+  'session.mfa.invalid_backup_code': 'That backup code is not right or was used already.',
+  'session.mfa.mfa_factor_not_enabled': 'This kind of two-step verification is not enabled.',
+  'session.mfa.mfa_policy_not_user_controlled': 'Two-step verification is required for your account.',
+  'session.mfa.backup_code_can_not_be_alone': 'Set up an authenticator app first.',
+  'session.mfa.webauthn_verification_failed': 'The passkey could not be checked.',
+  'user.totp_already_in_use': 'Your account already has an authenticator app.',
+  'session.connector_session_not_found': 'The sign-in took too long or was started elsewhere. Please start again.',
+  'session.connector_validation_session_not_found': 'The sign-in took too long or was started elsewhere. Please start again.',
+  'connector.authorization_failed': 'The sign-in with that provider did not succeed. Please try again.',
+  'connector.social_auth_code_invalid': 'The sign-in with that provider did not succeed. Please try again.',
+  'connector.social_invalid_access_token': 'The sign-in with that provider did not succeed. Please try again.',
+  'connector.social_invalid_id_token': 'The provider sent an answer that could not be checked. Please try again.',
+  'connector.invalid_response': 'The provider sent an answer that could not be read. Please try again.',
+  'user.identity_not_exist': 'No account is linked to this social account yet.',
   'session.email_blocklist.email_not_allowed': 'This email address is not allowed. Please use another one.',
   'session.email_blocklist.email_subaddressing_not_allowed': 'Email addresses with a "+" part are not allowed.',
   'session.email_blocklist.disposable_email_validation_failed': 'Disposable email addresses are not allowed.',
@@ -39,8 +57,7 @@ const MESSAGES = {
   'user.user_not_exist': 'No account matches what you entered.',
   'user.email_not_exist': 'No account uses this email address.',
   'user.missing_profile': 'Your account needs more information before you can sign in.',
-  'user.missing_mfa': 'Your account needs two-step verification, which this page cannot set up yet.',
-  'user.suggest_mfa': 'Your account needs two-step verification, which this page cannot set up yet.',
+  'user.missing_mfa': 'Your account needs two-step verification. Please set it up.',
   'user.username_already_in_use': 'This username is taken. Please choose another one.',
   'user.email_already_in_use': 'This email is already used by an account. Sign in instead?',
   'user.phone_already_in_use': 'This phone number is already used by an account.',
@@ -156,7 +173,8 @@ async function api(method, path, body) {
 }
 
 const start = (interactionEvent) => api('PUT', '', { interactionEvent });
-const identify = (verificationId) => api('POST', '/identification', verificationId ? { verificationId } : {});
+const identify = (verificationId, linkSocialIdentity) =>
+  api('POST', '/identification', verificationId ? { verificationId, ...(linkSocialIdentity && { linkSocialIdentity }) } : {});
 const sendCode = (email, interactionEvent) =>
   api('POST', '/verification/verification-code', { identifier: { type: 'email', value: email }, interactionEvent });
 const verifyCode = (email, verificationId, code) =>
@@ -220,7 +238,7 @@ function fieldFor(form, error) {
   const code = error instanceof ApiError ? error.code : '';
   const pick = (name) => form.querySelector(`input[name="${name}"]:not([hidden] input)`);
   if (code.startsWith('password.') || code === 'user.same_password') return pick('password');
-  if (code.startsWith('verification_code.')) return pick('code');
+  if (code.startsWith('verification_code.') || code.startsWith('session.mfa.invalid_')) return pick('code');
   if (code.startsWith('user.username_')) return pick('username');
   if (code.startsWith('user.email_') || code.startsWith('session.email_blocklist') || code === 'user.invalid_email') return pick('email');
   if (code === 'session.invalid_credentials') return pick('password');
@@ -372,19 +390,58 @@ for (const button of document.querySelectorAll('[data-resend]')) {
 
 // What this page can collect; anything else (a phone, custom fields) is explained instead.
 const COLLECTABLE = { username: 'username', password: 'password', email: 'email', emailOrPhone: 'email' };
-const completion = { event: 'SignIn', missing: [], email: '', codeId: null, staged: new Set() };
+// `identify`: the user is not created yet (social registration asked for more at
+// identification), so identify again before submitting.
+const completion = { event: 'SignIn', missing: [], email: '', codeId: null, staged: new Set(), identify: false };
 
+// Submit; what the experience still needs (more profile, the second step, setting one up) gets
+// its screen instead of an error. Anything else is thrown for the form to explain.
 async function submitOrComplete(event) {
   try {
     await submitAndGo();
   } catch (error) {
-    const missing = error.code === 'user.missing_profile' ? error.body.data?.missingProfile : null;
-    if (!Array.isArray(missing) || !missing.length || !missing.every((m) => Object.hasOwn(COLLECTABLE, m))) throw error;
-    Object.assign(completion, { event, missing: missing.map((m) => COLLECTABLE[m]), email: '', codeId: null, staged: new Set() });
-    for (const field of document.querySelectorAll('#continue-form [data-missing]'))
-      field.hidden = !completion.missing.includes(field.dataset.missing);
-    show('continue', true);
+    if (!needs(error, event)) throw error;
   }
+}
+
+// Show the screen an Experience API answer asks for; false when it is a plain error.
+function needs(error, event, identify = false) {
+  const data = error.body?.data || {};
+  switch (error.code) {
+    case 'user.missing_profile':
+      return completeProfile(data.missingProfile, event, identify);
+    case 'session.mfa.require_mfa_verification':
+      return mfaVerify(data.availableFactors, data.maskedIdentifiers, event);
+    case 'user.missing_mfa':
+      return mfaBind(data.availableFactors, data.skippable ? 'mfa-skipped' : null, event);
+    case 'session.mfa.suggest_additional_mfa':
+      return mfaBind(data.availableFactors, 'mfa-suggestion-skipped', event);
+    case 'user.suggest_mfa':
+      return mfaOnboard(event);
+    case 'session.mfa.backup_code_required':
+      mfa.event = event;
+      backupBind().catch((e) => fail($('mfa-bind-error'), describe(e)));
+      return true;
+    default:
+      return false;
+  }
+}
+
+function completeProfile(missing, event, identify) {
+  if (!Array.isArray(missing) || !missing.length || !missing.every((m) => Object.hasOwn(COLLECTABLE, m))) return false;
+  Object.assign(completion, { event, missing: missing.map((m) => COLLECTABLE[m]), email: '', codeId: null, staged: new Set(), identify });
+  for (const field of document.querySelectorAll('#continue-form [data-missing]'))
+    field.hidden = !completion.missing.includes(field.dataset.missing);
+  show('continue', true);
+  return true;
+}
+
+async function finishCompletion() {
+  if (completion.identify) {
+    await identify();
+    completion.identify = false;
+  }
+  await submitOrComplete(completion.event);
 }
 
 onSubmit($('continue-form'), 'continue-error', async () => {
@@ -401,13 +458,13 @@ onSubmit($('continue-form'), 'continue-error', async () => {
     showStep('continue-form', 'continue-code-form', 'continue-code');
     return;
   }
-  await submitAndGo();
+  await finishCompletion();
 });
 
 onSubmit($('continue-code-form'), 'continue-code-error', async () => {
   await verifyCode(completion.email, completion.codeId, $('continue-code').value.trim());
   await api('POST', '/profile', { type: 'email', verificationId: completion.codeId });
-  await submitAndGo();
+  await finishCompletion();
 });
 
 // "Use another email": back to the form that asked for it.
@@ -426,6 +483,339 @@ function showStep(fromId, toId, focusId) {
   $(focusId).focus();
 }
 
+
+// ---- social sign-in ------------------------------------------------------------------------
+
+const random = (n) => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(n)))).replace(/[+/=]/g, (c) => ({ '+': '-', '/': '_', '=': '' })[c]);
+const callbackUri = (id) => `${location.origin}/callback/${encodeURIComponent(id)}`;
+const socialKey = (id) => `edgeid.social:${id}`;
+const connectorName = (c) => c?.name?.en || Object.values(c?.name || {})[0] || c?.target || 'social';
+
+// Logto's filter for a browser: Web and Universal connectors, Web first for the same target.
+function socialConnectors() {
+  const byTarget = new Map();
+  for (const c of exp.socialConnectors || []) {
+    if (c.platform === 'Native' || !c.id) continue;
+    if (c.platform === 'Web' || !byTarget.has(c.target)) byTarget.set(c.target, c);
+  }
+  return [...byTarget.values()];
+}
+
+function renderSocial() {
+  const connectors = socialConnectors();
+  for (const box of document.querySelectorAll('[data-social]')) {
+    const list = box.querySelector('ul');
+    list.replaceChildren();
+    for (const connector of connectors) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'social-button';
+      const dark = matchMedia('(prefers-color-scheme: dark)').matches;
+      const logo = (dark && connector.logoDark) || connector.logo || '';
+      // Only logos the CSP allows (data: URLs, this origin): no third-party requests.
+      if (/^data:image\//.test(logo) || logo.startsWith('/')) {
+        button.append(Object.assign(document.createElement('img'), { src: logo, alt: '', width: 24, height: 24 }));
+      } else {
+        button.append(Object.assign(document.createElement('span'), { className: 'badge', textContent: connectorName(connector).slice(0, 1).toUpperCase() }));
+      }
+      button.append(`Continue with ${connectorName(connector)}`);
+      button.addEventListener('click', () => startSocial(connector, button, box));
+      const item = document.createElement('li');
+      item.append(button);
+      list.append(item);
+    }
+    box.hidden = !connectors.length;
+  }
+}
+
+// Ask the Experience API for the provider's authorization URL and go there; `state` is kept in
+// this tab to check the way back, as Logto's page does.
+async function startSocial(connector, button, box) {
+  const errorBox = box.closest('section').querySelector('form .error');
+  errorBox.textContent = '';
+  button.disabled = true;
+  try {
+    const state = random(24);
+    await start('SignIn');
+    const { verificationId, authorizationUri } = await api('POST', `/verification/social/${encodeURIComponent(connector.id)}/authorization-uri`, {
+      state,
+      redirectUri: callbackUri(connector.id),
+    });
+    const target = new URL(authorizationUri);
+    if (target.protocol !== 'https:' && target.protocol !== 'http:') throw new ApiError('unknown', {}, 0);
+    sessionStorage.setItem(socialKey(connector.id), JSON.stringify({ state, verificationId }));
+    location.assign(target.href);
+  } catch (error) {
+    fail(errorBox, describe(error));
+    button.disabled = false;
+  }
+}
+
+const social = { connector: null, verificationId: null, related: null };
+
+// `/callback/<connectorId>`: check the state, hand the provider's answer to the Experience API,
+// then sign in, link to the account with the same email, or register.
+async function socialCallback() {
+  const connectorId = decodeURIComponent(location.pathname.slice('/callback/'.length).replace(/\/$/, ''));
+  const params = new URLSearchParams([...query, ...new URLSearchParams(location.hash.slice(1))]);
+  history.replaceState(null, '', location.pathname);
+  social.connector = (exp.socialConnectors || []).find((c) => c.id === connectorId) || { id: connectorId };
+  const name = connectorName(social.connector);
+  $('callback-status').textContent = `Checking your ${name} account…`;
+  const saved = JSON.parse(sessionStorage.getItem(socialKey(connectorId)) || 'null');
+  sessionStorage.removeItem(socialKey(connectorId));
+  const stop = (message) => {
+    $('callback-status').textContent = '';
+    $('callback-error').textContent = message;
+  };
+  if (params.get('error')) return stop(`The sign-in with ${name} did not complete (${params.get('error_description') || params.get('error')}).`);
+  if (!saved) return stop('This sign-in was not started in this browser tab, or it took too long. Please start again.');
+  if (saved.state !== params.get('state')) return stop('The answer from the provider does not match this sign-in. Please start again.');
+  try {
+    const connectorData = { redirectUri: callbackUri(connectorId), ...Object.fromEntries(params) };
+    ({ verificationId: social.verificationId } = await api('POST', `/verification/social/${encodeURIComponent(connectorId)}/verify`, {
+      verificationId: saved.verificationId,
+      connectorData,
+    }));
+    await socialSignIn();
+  } catch (error) {
+    stop(describe(error));
+  }
+}
+
+async function socialSignIn() {
+  try {
+    await identify(social.verificationId);
+  } catch (error) {
+    if (error.code !== 'user.identity_not_exist') throw error;
+    const related = error.body.data?.relatedUser;
+    if (related) {
+      if (exp.socialSignIn?.automaticAccountLinking) return socialLink();
+      return offerLink(related);
+    }
+    if (exp.signInMode === 'SignIn') throw new ApiError('user.identity_not_exist', { message: '' }, 404);
+    return socialRegister();
+  }
+  $('callback-status').textContent = 'Signing you in…';
+  await submitOrComplete('SignIn');
+}
+
+function offerLink(related) {
+  const name = connectorName(social.connector);
+  $('callback-title').textContent = 'Link your account';
+  $('callback-status').textContent = '';
+  $('link-text').textContent = `An account with ${related.value} already exists. Link your ${name} account to it and sign in?`;
+  $('link-new').hidden = exp.signInMode === 'SignIn';
+  $('link-account').hidden = false;
+  $('link-yes').focus();
+}
+
+// Logto's `bindSocialRelatedUser`: sign in as the related account, linking the identity.
+async function socialLink() {
+  await api('PUT', '/interaction-event', { interactionEvent: 'SignIn' });
+  await identify(social.verificationId, true);
+  await submitOrComplete('SignIn');
+}
+
+// Logto's `registerWithVerifiedIdentifier`: a new account from the social identity.
+async function socialRegister() {
+  $('callback-status').textContent = 'Creating your account…';
+  await api('PUT', '/interaction-event', { interactionEvent: 'Register' });
+  try {
+    await identify(social.verificationId);
+  } catch (error) {
+    if (needs(error, 'Register', true)) return;
+    throw error;
+  }
+  await submitOrComplete('Register');
+}
+
+for (const [id, action] of [['link-yes', socialLink], ['link-new', socialRegister]]) {
+  $(id).addEventListener('click', async () => {
+    $('callback-error').textContent = '';
+    $('link-account').hidden = true;
+    try {
+      await action();
+    } catch (error) {
+      $('callback-error').textContent = describe(error);
+    }
+  });
+}
+
+// ---- two-step verification (MFA) -----------------------------------------------------------
+
+const mfa = { event: 'SignIn', factors: [], masked: {}, skip: null, totpId: null, totpBound: false, backupId: null, codes: [], codeId: null, codeType: null };
+const VERIFIABLE = ['Totp', 'BackupCode', 'EmailVerificationCode', 'PhoneVerificationCode'];
+const FACTOR_LABELS = { Totp: 'Authenticator app', BackupCode: 'Backup code', EmailVerificationCode: 'Email code', PhoneVerificationCode: 'Text message code' };
+
+// 403 session.mfa.require_mfa_verification: the first factor is the one last used.
+function mfaVerify(factors, masked, event) {
+  const usable = (Array.isArray(factors) ? factors : []).filter((f) => VERIFIABLE.includes(f));
+  if (!usable.length) return false;
+  Object.assign(mfa, { event, factors: usable, masked: masked || {} });
+  show('mfa-verify', true);
+  useFactor(usable[0], false);
+  return true;
+}
+
+function useFactor(factor, focus = true) {
+  for (const form of document.querySelectorAll('#mfa-verify form')) {
+    form.hidden = !form.dataset.factor.split(' ').includes(factor);
+    form.reset();
+    form.querySelector('.error').textContent = '';
+  }
+  $('mfa-verify-error').textContent = '';
+  const others = mfa.factors.filter((f) => f !== factor);
+  const box = $('mfa-switch').querySelector('.actions');
+  box.replaceChildren(
+    ...others.map((f) => {
+      const button = Object.assign(document.createElement('button'), { type: 'button', className: 'secondary', textContent: FACTOR_LABELS[f] });
+      button.addEventListener('click', () => useFactor(f));
+      return button;
+    }),
+  );
+  $('mfa-switch').hidden = !others.length;
+  if (factor === 'EmailVerificationCode' || factor === 'PhoneVerificationCode') {
+    mfa.codeType = factor === 'EmailVerificationCode' ? 'email' : 'phone';
+    sendMfaCode().catch((error) => fail($('mfa-code-error'), describe(error)));
+  }
+  const input = document.querySelector('#mfa-verify form:not([hidden]) input');
+  if (focus && input) input.focus();
+}
+
+async function sendMfaCode() {
+  ({ verificationId: mfa.codeId } = await api('POST', '/verification/mfa-verification-code', { identifierType: mfa.codeType }));
+  const to = mfa.masked[mfa.codeType === 'email' ? 'EmailVerificationCode' : 'PhoneVerificationCode'];
+  $('mfa-code-sent').textContent = `We sent a code to ${to || (mfa.codeType === 'email' ? 'your email' : 'your phone')}. Enter it below.`;
+}
+
+onSubmit($('mfa-totp-form'), 'mfa-totp-error', async () => {
+  await api('POST', '/verification/totp/verify', { code: $('mfa-totp-code').value.trim() });
+  await submitOrComplete(mfa.event);
+});
+
+onSubmit($('mfa-backup-form'), 'mfa-backup-error', async () => {
+  await api('POST', '/verification/backup-code/verify', { code: $('mfa-backup-code').value.trim() });
+  await submitOrComplete(mfa.event);
+});
+
+onSubmit($('mfa-code-form'), 'mfa-code-error', async () => {
+  await api('POST', '/verification/mfa-verification-code/verify', { verificationId: mfa.codeId, code: $('mfa-code').value.trim(), identifierType: mfa.codeType });
+  await submitOrComplete(mfa.event);
+});
+
+$('mfa-resend').addEventListener('click', async () => {
+  $('mfa-code-error').textContent = '';
+  try {
+    await sendMfaCode();
+    $('notice').textContent = 'We sent a new code.';
+  } catch (error) {
+    fail($('mfa-code-error'), describe(error));
+  }
+});
+
+const BIND_TITLES = { 'mfa-onboard': 'Turn on two-step verification?', 'totp-bind-form': 'Set up two-step verification', 'backup-bind-form': 'Save your backup codes' };
+
+function bindScreen(part, skip) {
+  $('mfa-bind-title').textContent = BIND_TITLES[part];
+  show('mfa-bind', true);
+  for (const id of ['mfa-onboard', 'totp-bind-form', 'backup-bind-form']) $(id).hidden = id !== part;
+  $('mfa-bind-error').textContent = '';
+  mfa.skip = skip;
+  $('mfa-skip').hidden = !skip;
+}
+
+// 422 user.suggest_mfa: offer to turn MFA on (or skip it), as Logto's onboarding screen.
+function mfaOnboard(event) {
+  mfa.event = event;
+  bindScreen('mfa-onboard', 'mfa-skipped');
+  return true;
+}
+
+$('mfa-enable').addEventListener('click', () =>
+  busy($('mfa-enable'), async () => {
+    await api('POST', '/profile/mfa/mfa-enabled');
+    await submitOrComplete(mfa.event);
+  }),
+);
+
+$('mfa-skip').addEventListener('click', () =>
+  busy($('mfa-skip'), async () => {
+    await api('POST', `/profile/mfa/${mfa.skip}`);
+    await submitOrComplete(mfa.event);
+  }),
+);
+
+// Run a button's action with the button disabled; errors go to the MFA screen's live region.
+async function busy(button, action) {
+  if (button.disabled) return;
+  button.disabled = true;
+  $('mfa-bind-error').textContent = '';
+  try {
+    await action();
+  } catch (error) {
+    fail($('mfa-bind-error'), describe(error));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// 422 user.missing_mfa: bind an authenticator app (the factor this page can set up).
+function mfaBind(factors, skip, event) {
+  if (!Array.isArray(factors) || !factors.includes('Totp')) return false;
+  Object.assign(mfa, { event, totpId: null, totpBound: false });
+  bindScreen('totp-bind-form', skip);
+  api('POST', '/verification/totp/secret').then(
+    ({ verificationId, secret, secretQrCode }) => {
+      mfa.totpId = verificationId;
+      $('totp-secret').textContent = secret.replace(/(.{4})(?=.)/g, '$1 ');
+      const qr = $('totp-qr');
+      qr.hidden = !/^data:image\//.test(secretQrCode || '');
+      if (!qr.hidden) qr.src = secretQrCode;
+    },
+    (error) => fail($('mfa-bind-error'), describe(error)),
+  );
+  return true;
+}
+
+onSubmit($('totp-bind-form'), 'totp-bind-error', async () => {
+  if (!mfa.totpBound) {
+    await api('POST', '/verification/totp/verify', { code: $('totp-bind-code').value.trim(), verificationId: mfa.totpId });
+    await api('POST', '/profile/mfa', { type: 'Totp', verificationId: mfa.totpId });
+    mfa.totpBound = true;
+  }
+  await submitOrComplete(mfa.event);
+});
+
+// 422 session.mfa.backup_code_required: new backup codes, shown once.
+async function backupBind() {
+  bindScreen('backup-bind-form', null);
+  ({ verificationId: mfa.backupId, codes: mfa.codes } = await api('POST', '/verification/backup-code/generate'));
+  $('backup-codes').replaceChildren(...mfa.codes.map((code) => Object.assign(document.createElement('li'), { textContent: code })));
+}
+
+$('backup-copy').addEventListener('click', async () => {
+  try {
+    await navigator.clipboard.writeText(mfa.codes.join('\n'));
+    $('notice').textContent = 'The backup codes are copied.';
+  } catch {
+    fail($('backup-bind-error'), 'Copying is not allowed here. Select the codes and copy them yourself.');
+  }
+});
+
+$('backup-download').addEventListener('click', () => {
+  const link = document.createElement('a');
+  link.href = `data:text/plain;charset=utf-8,${encodeURIComponent(`${mfa.codes.join('\n')}\n`)}`;
+  link.download = `${location.host}-backup-codes.txt`;
+  link.click();
+});
+
+onSubmit($('backup-bind-form'), 'backup-bind-error', async () => {
+  await api('POST', '/profile/mfa', { type: 'BackupCode', verificationId: mfa.backupId });
+  $('backup-codes').replaceChildren();
+  await submitOrComplete(mfa.event);
+});
+
 // ---- screens -------------------------------------------------------------------------------
 
 const SCREENS = {
@@ -437,9 +827,17 @@ const SCREENS = {
   '/reset-password': 'forgot-password',
   '/single-sign-on': 'sign-in',
 };
-const TITLES = { 'sign-in': 'Sign in', register: 'Create account', 'forgot-password': 'Reset password', continue: 'Complete your account' };
+const TITLES = {
+  'sign-in': 'Sign in',
+  register: 'Create account',
+  'forgot-password': 'Reset password',
+  continue: 'Complete your account',
+  callback: 'Signing in',
+  'mfa-verify': 'Two-step verification',
+};
 
 function screenFor(pathname) {
+  if (pathname.startsWith('/callback/')) return 'callback';
   // `direct_sign_in` (social, SSO) is not offered here: show the screen it falls back to.
   const path = pathname.startsWith('/direct/') ? `/${query.get('fallback') || 'sign-in'}` : pathname.replace(/\/$/, '');
   let screen = (Object.hasOwn(SCREENS, path) && SCREENS[path]) || 'sign-in';
@@ -457,7 +855,7 @@ function show(screen, focus) {
   $('forgot-code-form').hidden = true;
   $('continue-form').hidden = false;
   $('continue-code-form').hidden = true;
-  document.title = TITLES[screen];
+  document.title = screen === 'mfa-bind' ? $('mfa-bind-title').textContent : TITLES[screen];
   if (focus) $(screen).querySelector('h1').focus();
 }
 
@@ -529,8 +927,10 @@ async function main() {
     // Keep the defaults: the forms still work for a default tenant.
   }
   applyExperience();
+  renderSocial();
   show(screenFor(location.pathname), false);
   document.body.dataset.ready = 'true';
+  if (location.pathname.startsWith('/callback/')) await socialCallback();
 }
 
 main();
