@@ -5,40 +5,16 @@
 // ID token names the user. Run by `.ci/run` (browser tier).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { createHash, randomBytes } from 'node:crypto';
 
-import { start, openPage, snap, ready, freePort, load } from './harness.mjs';
-
-const { createRemoteJWKSet, jwtVerify } = await load('jose');
+import { start, snap } from './harness.mjs';
+import { createApp, shown, unique, PASSWORD } from './app.mjs';
 
 let env;
-let endpoint;
-let app; // the SPA application the test registers, with the callback below as redirect URI
-let callback; // { server, url }
-let jwks;
-
-const PASSWORD = 'Correct-horse-42';
+let client; // the SPA the test registers, with a local callback page as redirect URI
 
 before(async () => {
   env = await start();
-  endpoint = env.endpoint;
-  jwks = createRemoteJWKSet(new URL(`${endpoint}/oidc/jwks`));
-
-  // The app's side: a callback page that just says where the browser arrived.
-  const port = await freePort();
-  const server = createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end('<!doctype html><title>App</title><h1>Back in the app</h1>');
-  });
-  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
-  callback = { server, url: `http://127.0.0.1:${port}/callback` };
-
-  app = await env.admin('POST', '/applications', {
-    name: 'Browser test SPA',
-    type: 'SPA',
-    oidcClientMetadata: { redirectUris: [callback.url], postLogoutRedirectUris: [] },
-  });
+  client = await createApp(env);
   // Logto's mock email connector (writes each message to MOCK_CONNECTOR_MESSAGE_DIR).
   await env.admin('POST', '/connectors', {
     connectorId: 'mock-email-service',
@@ -69,72 +45,18 @@ before(async () => {
 });
 
 after(async () => {
-  callback?.server.close();
+  client?.close();
   await env?.stop();
 });
 
-const unique = (prefix) => `${prefix}_${randomBytes(4).toString('hex')}`;
-
-/** What an SPA built on a Logto SDK does: PKCE S256, state, nonce, prompt=consent. */
-function authorization(extra = {}) {
-  const verifier = randomBytes(32).toString('base64url');
-  const challenge = createHash('sha256').update(verifier).digest('base64url');
-  const state = randomBytes(12).toString('base64url');
-  const nonce = randomBytes(12).toString('base64url');
-  const url = new URL(`${endpoint}/oidc/auth`);
-  url.search = new URLSearchParams({
-    client_id: app.id,
-    redirect_uri: callback.url,
-    response_type: 'code',
-    scope: 'openid profile email',
-    state,
-    nonce,
-    prompt: 'consent',
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    ...extra,
-  }).toString();
-  return { url: url.href, verifier, state, nonce };
-}
-
 /** Open the app's authorization request in a fresh browser; it must land on `screen`. */
 async function startSignIn(screen = '/sign-in', options, extra) {
-  const opened = await openPage(env.browser, options);
-  const auth = authorization(extra);
-  await opened.page.goto(auth.url);
-  await ready(opened.page);
+  const opened = await client.startSignIn(options, extra);
   assert.equal(new URL(opened.page.url()).pathname, screen, `/oidc/auth led to ${opened.page.url()}`);
-  return { ...opened, auth };
+  return opened;
 }
 
-/** Wait for the browser to reach the app's callback; exchange the code; return the ID token's claims. */
-async function finish(page, auth) {
-  await page.waitForURL((url) => url.href.startsWith(callback.url), { timeout: 15_000 });
-  const back = new URL(page.url());
-  assert.equal(back.searchParams.get('error'), null, `the app got an error: ${back.search}`);
-  assert.equal(back.searchParams.get('state'), auth.state);
-  const code = back.searchParams.get('code');
-  assert.ok(code, `no code in ${back.href}`);
-  const response = await fetch(`${endpoint}/oidc/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: callback.url,
-      client_id: app.id,
-      code_verifier: auth.verifier,
-    }),
-  });
-  const tokens = await response.json();
-  assert.equal(response.status, 200, `token endpoint: ${JSON.stringify(tokens)}`);
-  const { payload } = await jwtVerify(tokens.id_token, jwks, { issuer: `${endpoint}/oidc`, audience: app.id });
-  assert.equal(payload.nonce, auth.nonce);
-  return payload;
-}
-
-/** The screen on show (labels repeat across the hidden ones). */
-const shown = (page) => page.locator('[data-screen]:not([hidden])');
+const finish = (page, auth) => client.finish(page, auth);
 
 async function createUser(fields) {
   return env.admin('POST', '/users', { password: PASSWORD, ...fields });
