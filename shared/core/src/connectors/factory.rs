@@ -44,8 +44,8 @@ pub enum Transport {
     MockSms,
     /// `http-email` / `http-sms`: POST `{to, type, payload}` to the configured endpoint.
     Http,
-    /// Social connectors do not send messages (their flow arrives with issue 6).
-    Social,
+    /// A social connector of this kind (it signs people in, it sends no messages).
+    Social(super::social::Kind),
 }
 
 /// One installable connector.

@@ -193,7 +193,7 @@ pub const SMS: Factory = Factory {
 
 pub const SOCIAL: Factory = Factory {
     connector_type: ConnectorType::Social,
-    transport: Transport::Social,
+    transport: Transport::Social(super::social::Kind::Mock),
     metadata: social_metadata,
     validate: validate_social,
     needs_mock_outlet: true,
@@ -253,7 +253,7 @@ pub(super) async fn deliver(
                 json!({ "phone": message.to, "code": code, "type": message.template_type, "payload": payload });
             (MockMessageKind::Sms, record)
         }
-        Transport::Http | Transport::Social => return Err(SendError::NotImplemented),
+        Transport::Http | Transport::Social(_) => return Err(SendError::NotImplemented),
     };
     let mut record = record;
     // JSON.stringify drops an undefined `code` (a message without one, e.g. an invitation link).

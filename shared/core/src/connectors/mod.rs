@@ -12,6 +12,7 @@ pub mod factory;
 pub mod guard;
 pub mod http_transport;
 pub mod mock;
+pub mod social;
 pub mod template;
 
 use http::StatusCode;
@@ -202,7 +203,7 @@ async fn deliver(
             mock::deliver(app, factory.transport, config, message).await
         }
         Transport::Http => http_transport::deliver(app, config, message).await,
-        Transport::Social => Err(SendError::NotImplemented),
+        Transport::Social(_) => Err(SendError::NotImplemented),
     }
 }
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::session::Session;
 use super::storage::{IdentifierType, InteractionEvent, Profile, VerificationRecord};
-use super::{Ctx, errors, no_content, profile, rules, users};
+use super::{Ctx, errors, no_content, profile, rules, social, users};
 use crate::Response;
 use crate::error::ApiError;
 
@@ -20,7 +20,6 @@ struct Body {
     #[serde(default)]
     verification_id: Option<String>,
     #[serde(default)]
-    #[allow(dead_code)] // social linking: no social verification records yet
     link_social_identity: Option<bool>,
 }
 
@@ -39,6 +38,11 @@ pub(super) async fn identify(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let record =
         session.storage.record(&verification_id).cloned().ok_or_else(errors::verification_session_not_found)?;
     rules.guard_identification(session.storage.interaction_event, &record)?;
+    if let VerificationRecord::Social(social) = &record {
+        let link = body.link_social_identity == Some(true);
+        let (user, synced) = social::identify(app, social, link).await?;
+        return finish_sign_in(app, &mut session, user, Some(synced)).await;
+    }
     let identifier = match &record {
         VerificationRecord::Password(r) if r.verified => &r.identifier,
         VerificationRecord::EmailVerificationCode(r) | VerificationRecord::PhoneVerificationCode(r) if r.verified => {
@@ -48,6 +52,16 @@ pub(super) async fn identify(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     };
     let user =
         users::find_by_identifier(app, identifier).await?.ok_or_else(|| errors::user_not_exist(&identifier.value))?;
+    finish_sign_in(app, &mut session, user, None).await
+}
+
+/// The identified user joins the interaction (with the profile a social sign-in syncs).
+async fn finish_sign_in(
+    app: &crate::App,
+    session: &mut Session,
+    user: users::User,
+    synced: Option<Profile>,
+) -> Result<Response, ApiError> {
     if user.value.is_suspended {
         return Err(errors::suspended());
     }
@@ -58,14 +72,19 @@ pub(super) async fn identify(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         return no_content();
     }
     session.storage.user_id = Some(user.value.id);
+    // Not validated here: it is checked again at submit (Logto's `unsafeSet`).
+    if let Some(synced) = synced {
+        session.storage.profile.merge(synced);
+    }
     session.save(app).await?;
     no_content()
 }
 
 /// The profile a record contributes to a new user (Logto's
 /// `getNewUserProfileFromVerificationRecord`); unverified or unsuitable records are 400.
-fn profile_from(record: &VerificationRecord) -> Result<Profile, ApiError> {
+async fn profile_from(app: &crate::App, record: &VerificationRecord) -> Result<Profile, ApiError> {
     match record {
+        VerificationRecord::Social(r) => social::new_user_profile(app, r).await,
         VerificationRecord::NewPasswordIdentity(r) => {
             let (Some(digest), Some(method)) = (&r.password_encrypted, &r.password_encryption_method) else {
                 return Err(errors::verification_failed());
@@ -105,7 +124,12 @@ async fn register(
         if let VerificationRecord::EmailVerificationCode(r) = &record {
             rules.guard_email_blocklist(&r.identifier.value)?;
         }
-        let staged = profile_from(&record)?;
+        if let VerificationRecord::Social(r) = &record
+            && let Some(email) = r.social_user_info.as_ref().and_then(|i| i.email.as_deref())
+        {
+            rules.guard_email_blocklist(email)?;
+        }
+        let staged = profile_from(app, &record).await?;
         profile::stage(app, rules, &mut session.storage, staged).await?;
         session.save(app).await?;
     }
@@ -113,7 +137,9 @@ async fn register(
     if !session.storage.captcha.verified && !session.storage.captcha.skipped {
         rules.guard_captcha()?;
     }
-    profile::guard_mandatory(rules, &session.storage.profile, None)?;
+    if !social::skips_mandatory(rules, &session.storage) {
+        profile::guard_mandatory(rules, &session.storage.profile, None)?;
+    }
 
     let client_id = session.interaction.params.client_id.clone();
     let user = users::create(app, &session.storage.profile, &client_id).await?;

@@ -7,6 +7,7 @@
 //! Logto's `InteractionStorage`), then parses the body, as Logto's middleware order does.
 //! State changes are written back to the interaction with `IfVersion`.
 
+mod callback;
 pub mod errors;
 mod event;
 mod identification;
@@ -15,6 +16,7 @@ pub mod pages;
 mod profile;
 pub mod rules;
 mod session;
+mod social;
 pub mod storage;
 mod submit;
 mod users;
@@ -46,6 +48,8 @@ enum Route {
     WebAuthnRegistrationVerify,
     WebAuthnAuthentication,
     WebAuthnAuthenticationVerify,
+    SocialAuthorizationUri,
+    SocialVerify,
 }
 
 const TABLE: &[(&str, Route)] = &[
@@ -64,6 +68,8 @@ const TABLE: &[(&str, Route)] = &[
     ("/api/experience/verification/web-authn/registration/verify", Route::WebAuthnRegistrationVerify),
     ("/api/experience/verification/web-authn/authentication", Route::WebAuthnAuthentication),
     ("/api/experience/verification/web-authn/authentication/verify", Route::WebAuthnAuthenticationVerify),
+    ("/api/experience/verification/social/{connectorId}/authorization-uri", Route::SocialAuthorizationUri),
+    ("/api/experience/verification/social/{connectorId}/verify", Route::SocialVerify),
 ];
 
 fn routes() -> Option<&'static Routes<Route>> {
@@ -72,6 +78,9 @@ fn routes() -> Option<&'static Routes<Route>> {
 }
 
 pub async fn handle(app: &App, req: Request) -> Response {
+    if callback::matches(&req) {
+        return callback::redirect(&req);
+    }
     if let Some(page) = pages::serve(&req) {
         return page;
     }
@@ -90,10 +99,10 @@ pub async fn handle(app: &App, req: Request) -> Response {
 async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
     let path = req.uri().path();
     let path = if path.len() > 1 { path.strip_suffix('/').unwrap_or(path) } else { path };
-    let Some((route, _)) = routes().and_then(|r| r.lookup(path)) else {
+    let Some((route, params)) = routes().and_then(|r| r.lookup(path)) else {
         return Err(ApiError::route_not_found());
     };
-    let ctx = Ctx { app, req };
+    let ctx = Ctx { app, req, params };
     use Route as R;
     match (route, req.method()) {
         (R::Experience, &Method::PUT) => event::start(&ctx).await,
@@ -111,6 +120,8 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
         (R::WebAuthnRegistrationVerify, &Method::POST) => verification::web_authn::registration_verify(&ctx).await,
         (R::WebAuthnAuthentication, &Method::POST) => verification::web_authn::authentication(&ctx).await,
         (R::WebAuthnAuthenticationVerify, &Method::POST) => verification::web_authn::authentication_verify(&ctx).await,
+        (R::SocialAuthorizationUri, &Method::POST) => verification::social::authorization_uri(&ctx).await,
+        (R::SocialVerify, &Method::POST) => verification::social::verify(&ctx).await,
         _ => Err(ApiError::route_not_found()),
     }
 }
@@ -119,9 +130,15 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
 struct Ctx<'a> {
     app: &'a App,
     req: &'a Request,
+    params: crate::http::Params,
 }
 
 impl Ctx<'_> {
+    /// A path parameter, percent-decoded.
+    fn param(&self, name: &str) -> String {
+        percent_encoding::percent_decode_str(self.params.get(name)).decode_utf8_lossy().into_owned()
+    }
+
     /// The JSON body as `T` (Logto's `koaGuard`: 400 `guard.invalid_input`). Unknown fields are
     /// ignored, as zod strips them.
     fn body<T: DeserializeOwned>(&self) -> Result<T, ApiError> {

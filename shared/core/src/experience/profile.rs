@@ -64,6 +64,7 @@ pub(super) fn guard_mandatory(
             rules::PASSWORD => {
                 user.is_some_and(|u| u.has_password() || !u.identities.is_empty())
                     || profile.password_encrypted.is_some()
+                    || profile.social_identity.is_some()
             }
             _ => true,
         };
@@ -113,7 +114,10 @@ enum Body {
         #[serde(rename = "verificationId")]
         verification_id: String,
     },
-    Social {},
+    Social {
+        #[serde(rename = "verificationId")]
+        verification_id: String,
+    },
     ExtraProfile {
         values: Map<String, Value>,
     },
@@ -182,8 +186,24 @@ pub(super) async fn add(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
             Some(VerificationRecord::PhoneVerificationCode(_)) => return Err(errors::verification_failed()),
             _ => return Err(errors::verification_session_not_found()),
         },
-        // No social verification records exist yet, so no id can name one.
-        Body::Social { .. } => return Err(errors::verification_session_not_found()),
+        Body::Social { verification_id } => match session.storage.record(&verification_id) {
+            Some(VerificationRecord::Social(r)) => {
+                let r = r.clone();
+                if let Some(email) = r.social_user_info.as_ref().and_then(|i| i.email.as_deref()) {
+                    rules.guard_email_blocklist(email)?;
+                }
+                let new_user = identified_user(app, &session.storage).await?.is_none();
+                let (identity, synced) = super::social::binding_profile(app, &r, new_user).await?;
+                stage(app, &rules, &mut session.storage, identity).await?;
+                // `unsafePrepend`: what is already staged wins over the synced values.
+                let mut merged = synced;
+                merged.merge(std::mem::take(&mut session.storage.profile));
+                session.storage.profile = merged;
+                session.save(app).await?;
+                return no_content();
+            }
+            _ => return Err(errors::verification_session_not_found()),
+        },
         Body::ExtraProfile { values } => {
             let mut staged = Profile { submitted: Some(true), ..Profile::default() };
             let (mut profile, mut custom) = (Map::new(), Map::new());

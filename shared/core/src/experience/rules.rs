@@ -81,6 +81,9 @@ pub struct Rules {
     pub password_expiration: Option<Value>,
     #[serde(default)]
     pub username_policy: Option<Value>,
+    /// `{automaticAccountLinking?, skipRequiredIdentifiers?}`.
+    #[serde(default)]
+    pub social_sign_in: Option<Value>,
 }
 
 impl Default for Rules {
@@ -100,6 +103,7 @@ impl Default for Rules {
             email_blocklist_policy: None,
             password_expiration: None,
             username_policy: None,
+            social_sign_in: None,
         }
     }
 }
@@ -245,6 +249,8 @@ impl Rules {
                     VerificationRecord::NewPasswordIdentity(_) | VerificationRecord::WebAuthn(_) => {
                         return Err(errors::sign_in_method_not_enabled());
                     }
+                    // Logto does not gate social sign-in by the sign-in methods.
+                    VerificationRecord::Social(_) => return Ok(()),
                 };
                 let enabled = self.sign_in.methods.iter().any(|m| {
                     m.identifier == identifier.as_str() && if by_password { m.password } else { m.verification_code }

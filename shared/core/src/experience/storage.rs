@@ -63,6 +63,8 @@ pub enum VerificationRecord {
     PhoneVerificationCode(CodeRecord),
     NewPasswordIdentity(NewPasswordIdentityRecord),
     WebAuthn(WebAuthnRecord),
+    /// Boxed: the identity and its raw data dwarf the other records.
+    Social(Box<SocialRecord>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,6 +113,20 @@ pub struct WebAuthnRecord {
     pub registration_info: Option<crate::domain::mfa::webauthn::BindWebAuthn>,
 }
 
+/// A social sign-in in progress or done (Logto's `SocialVerificationRecordData`): verified
+/// once `socialUserInfo` is set. `connectorSession` (state, redirect URI, nonce, PKCE verifier)
+/// never leaves the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SocialRecord {
+    pub id: String,
+    pub connector_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub social_user_info: Option<crate::connectors::social::SocialUserInfo>,
+    #[serde(default)]
+    pub connector_session: crate::connectors::social::ConnectorSession,
+}
+
 /// The kinds, for "one record per type" and typed lookups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VerificationType {
@@ -119,6 +135,7 @@ pub enum VerificationType {
     PhoneVerificationCode,
     NewPasswordIdentity,
     WebAuthn,
+    Social,
 }
 
 impl VerificationRecord {
@@ -128,6 +145,7 @@ impl VerificationRecord {
             VerificationRecord::EmailVerificationCode(r) | VerificationRecord::PhoneVerificationCode(r) => &r.id,
             VerificationRecord::NewPasswordIdentity(r) => &r.id,
             VerificationRecord::WebAuthn(r) => &r.id,
+            VerificationRecord::Social(r) => &r.id,
         }
     }
 
@@ -138,6 +156,7 @@ impl VerificationRecord {
             VerificationRecord::PhoneVerificationCode(_) => VerificationType::PhoneVerificationCode,
             VerificationRecord::NewPasswordIdentity(_) => VerificationType::NewPasswordIdentity,
             VerificationRecord::WebAuthn(_) => VerificationType::WebAuthn,
+            VerificationRecord::Social(_) => VerificationType::Social,
         }
     }
 
@@ -147,6 +166,7 @@ impl VerificationRecord {
             VerificationRecord::EmailVerificationCode(r) | VerificationRecord::PhoneVerificationCode(r) => r.verified,
             VerificationRecord::NewPasswordIdentity(r) => r.password_encrypted.is_some(),
             VerificationRecord::WebAuthn(r) => r.verified,
+            VerificationRecord::Social(r) => r.social_user_info.is_some(),
         }
     }
 
@@ -160,6 +180,13 @@ impl VerificationRecord {
             VerificationRecord::WebAuthn(r) => serde_json::json!({
                 "id": r.id, "type": "WebAuthn", "userId": r.user_id, "verified": r.verified,
             }),
+            VerificationRecord::Social(r) => {
+                let mut out = serde_json::json!({ "id": r.id, "type": "Social", "connectorId": r.connector_id });
+                if let (Some(info), Some(object)) = (&r.social_user_info, out.as_object_mut()) {
+                    object.insert("socialUserInfo".into(), serde_json::to_value(info).unwrap_or(Value::Null));
+                }
+                out
+            }
             other => serde_json::to_value(other).unwrap_or(Value::Null),
         }
     }
@@ -189,6 +216,28 @@ pub struct Profile {
     pub password_encryption_method: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submitted: Option<bool>,
+    /// A social identity to link to the user (Logto's `socialIdentity`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub social_identity: Option<SocialIdentity>,
+}
+
+/// Logto's `InteractionProfile.socialIdentity`: `{target, userInfo}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SocialIdentity {
+    pub target: String,
+    pub user_info: crate::connectors::social::SocialUserInfo,
+}
+
+impl SocialIdentity {
+    /// The user's `identities[target]` entry (Logto's `toUserSocialIdentityData`).
+    pub fn to_identity(&self) -> crate::domain::user::Identity {
+        let details = match serde_json::to_value(&self.user_info) {
+            Ok(Value::Object(map)) => Some(map),
+            _ => None,
+        };
+        crate::domain::user::Identity { user_id: self.user_info.id.clone(), details }
+    }
 }
 
 impl Profile {
@@ -216,7 +265,8 @@ impl Profile {
             custom_data,
             password_encrypted,
             password_encryption_method,
-            submitted
+            submitted,
+            social_identity
         );
     }
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::session::Session;
 use super::storage::InteractionEvent;
-use super::{Ctx, errors, json, no_content, profile, rules, users};
+use super::{Ctx, errors, json, no_content, profile, rules, social, users};
 use crate::Response;
 use crate::domain::interaction;
 use crate::error::ApiError;
@@ -46,7 +46,9 @@ pub(super) async fn submit(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     // Staged profile still free, nothing the user already has, and complete.
     users::guard_not_in_account(&user.value, &session.storage.profile)?;
     users::guard_unique(app, &session.storage.profile).await?;
-    profile::guard_mandatory(&rules, &session.storage.profile, Some(&user.value))?;
+    if !social::skips_mandatory(&rules, &session.storage) {
+        profile::guard_mandatory(&rules, &session.storage.profile, Some(&user.value))?;
+    }
 
     users::apply_on_submit(app, &user_id, &session.storage.profile).await?;
     session.storage.profile.clean_up();

@@ -829,3 +829,6 @@ async fn the_username_policy_and_case_insensitive_usernames() {
     b.start(&app, "SignIn").await;
     assert_eq!(b.verify_password(&app, "username", "MaLLoRy", PASSWORD).await.0, StatusCode::OK);
 }
+
+/// Social sign-in, registration and linking (the social stream).
+mod social;

@@ -108,6 +108,11 @@ pub async fn guard_unique(app: &App, profile: &Profile) -> Result<(), ApiError> 
     {
         return Err(errors::phone_already_in_use());
     }
+    if let Some(social) = &profile.social_identity
+        && user::find_by_identity(store, &social.target, &social.user_info.id).await?.is_some()
+    {
+        return Err(taken(&user::Identifier::Identity(social.target.clone())));
+    }
     Ok(())
 }
 
@@ -141,7 +146,11 @@ pub async fn create(app: &App, profile: &Profile, application_id: &str) -> Resul
         profile: profile.profile.clone().unwrap_or_default(),
         custom_data: profile.custom_data.clone().unwrap_or_default(),
         application_id: Some(application_id.to_owned()).filter(|s| !s.is_empty()),
-        ..NewUser::default()
+        identities: profile
+            .social_identity
+            .iter()
+            .map(|social| (social.target.clone(), social.to_identity()))
+            .collect(),
     };
     user::insert(app, new).await.map_err(user_error)
 }
@@ -172,6 +181,9 @@ pub async fn apply_on_submit(app: &App, user_id: &str, profile: &Profile) -> Res
         }
         if let Some(stored) = stored(profile) {
             next.set_password(stored, now);
+        }
+        if let Some(social) = &profile.social_identity {
+            next.identities.insert(social.target.clone(), social.to_identity());
         }
         next.last_sign_in_at = Some(now);
         next.updated_at = now;

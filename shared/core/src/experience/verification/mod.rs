@@ -4,6 +4,7 @@
 pub(super) mod code;
 pub(super) mod new_password_identity;
 pub(super) mod password;
+pub(crate) mod social;
 pub(super) mod web_authn;
 
 use serde::Serialize;
