@@ -127,3 +127,20 @@ pub fn code_error(error: &crate::domain::verification_code::CodeError) -> ApiErr
 pub fn busy() -> ApiError {
     ApiError::new(StatusCode::CONFLICT, "request.general", "The account changed concurrently; please retry.")
 }
+
+pub fn suspended() -> ApiError {
+    ApiError::new(UNAUTHORIZED, "user.suspended", "This account is suspended.")
+}
+
+/// 400 with the time left, as Logto words it (`Intl.RelativeTimeFormat`, English).
+pub fn blocked(minutes_left: i64) -> ApiError {
+    let relative = match minutes_left {
+        1 => "in 1 minute".to_owned(),
+        n => format!("in {n} minutes"),
+    };
+    ApiError::new(
+        BAD_REQUEST,
+        "session.verification_blocked_too_many_attempts",
+        format!("Too many attempts in a short time. Please try again {relative}."),
+    )
+}

@@ -12,7 +12,11 @@
 mod auth;
 mod cors;
 pub mod errors;
+mod logto_configs;
+mod password;
+mod primary_identifier;
 mod profile;
+mod verifications;
 
 use std::sync::OnceLock;
 
@@ -85,6 +89,18 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
     use Route as R;
     match (route, req.method()) {
         (R::MyAccount, &Method::GET) => profile::get(&ctx).await,
+        (R::MyAccount, &Method::PATCH) => profile::update(&ctx).await,
+        (R::Profile, &Method::PATCH) => profile::update_profile(&ctx).await,
+        (R::Password, &Method::POST) => password::update(&ctx).await,
+        (R::PrimaryEmail, &Method::POST) => primary_identifier::update(&ctx, primary_identifier::Kind::Email).await,
+        (R::PrimaryEmail, &Method::DELETE) => primary_identifier::delete(&ctx, primary_identifier::Kind::Email).await,
+        (R::PrimaryPhone, &Method::POST) => primary_identifier::update(&ctx, primary_identifier::Kind::Phone).await,
+        (R::PrimaryPhone, &Method::DELETE) => primary_identifier::delete(&ctx, primary_identifier::Kind::Phone).await,
+        (R::LogtoConfigs, &Method::GET) => logto_configs::get(&ctx).await,
+        (R::LogtoConfigs, &Method::PATCH) => logto_configs::update(&ctx).await,
+        (R::VerifyPassword, &Method::POST) => verifications::password::create(&ctx).await,
+        (R::VerificationCode, &Method::POST) => verifications::code::create(&ctx).await,
+        (R::VerificationCodeVerify, &Method::POST) => verifications::code::verify(&ctx).await,
         _ => Err(ApiError::route_not_found()),
     }
 }
@@ -214,6 +230,10 @@ fn taken(identifier: &Identifier) -> ApiError {
 
 fn json<T: serde::Serialize + ?Sized>(status: StatusCode, body: &T) -> Result<Response, ApiError> {
     Ok(crate::http::json_response(status, body))
+}
+
+fn no_content() -> Result<Response, ApiError> {
+    Ok(crate::http::empty(StatusCode::NO_CONTENT))
 }
 
 #[cfg(test)]

@@ -3,12 +3,14 @@
 //! center lets the user see (`getAccountCenterFilteredProfile`).
 
 use http::StatusCode;
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{Ctx, json};
+use super::{Access, Ctx, errors, json};
 use crate::Response;
 use crate::domain::account_center::{AccountCenter, Field};
-use crate::domain::user::UserRecord;
+use crate::domain::user::{self, UserRecord, input};
+use crate::domain::{sign_in_experience, username_policy};
 use crate::error::ApiError;
 
 /// The OIDC scopes the Account API reads (`@logto/core-kit` `UserScope`).
@@ -80,6 +82,134 @@ fn scoped(user: &UserRecord, has: &dyn Fn(&str) -> bool, settings: &AccountCente
 
 pub(super) async fn get(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     json(StatusCode::OK, &render(ctx, &ctx.user))
+}
+
+/// Logto's `getUserIdentifierCount` > 0 after a change: something left to sign in with.
+pub(super) fn has_identifier(user: &UserRecord) -> bool {
+    user.username.is_some()
+        || user.primary_email.is_some()
+        || user.primary_phone.is_some()
+        || !user.identities.is_empty()
+}
+
+/// absent → `None`, `null` → `Some(None)`, a value → `Some(Some(v))`.
+fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateBody {
+    #[serde(default, deserialize_with = "nullable")]
+    name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    avatar: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    username: Option<Option<String>>,
+    #[serde(default)]
+    custom_data: Option<Map<String, Value>>,
+}
+
+fn invalid_string(path: &str) -> ApiError {
+    errors::invalid_body(format!("Error in key path \"{path}\": (invalid_string) Invalid"))
+}
+
+/// `PATCH /api/my-account`: name, avatar, username (verified; policy and uniqueness) and
+/// custom data (replaced), each only if its field is `Edit`.
+pub(super) async fn update(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let body: UpdateBody = ctx.body()?;
+    if let Some(Some(avatar)) = &body.avatar
+        && !input::is_url(avatar)
+    {
+        return Err(invalid_string("avatar"));
+    }
+    if let Some(Some(username)) = &body.username
+        && !input::is_username(username)
+    {
+        return Err(invalid_string("username"));
+    }
+    for (given, field) in [
+        (body.name.is_some(), Field::Name),
+        (body.avatar.is_some(), Field::Avatar),
+        (body.username.is_some(), Field::Username),
+        (body.custom_data.is_some(), Field::CustomData),
+    ] {
+        if given {
+            ctx.require_field(field, Access::Edit)?;
+        }
+    }
+    ctx.require_claim_scope(scope::PROFILE)?;
+    if body.custom_data.is_some() {
+        ctx.require_claim_scope(scope::CUSTOM_DATA)?;
+    }
+    ctx.require_first_party().await?;
+
+    if let Some(username) = &body.username {
+        ctx.require_verified().await?;
+        if let Some(username) = username {
+            let sie = sign_in_experience::find(ctx.app).await?;
+            if let Some(v) = username_policy::violation(Some(&sie.username_policy), username) {
+                return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, v.code, v.message));
+            }
+            let case_sensitive = sie.username_policy.get("caseSensitive").and_then(Value::as_bool).unwrap_or(true);
+            if user::username_taken(ctx.app.store.as_ref(), username, case_sensitive, Some(&ctx.user.id)).await? {
+                return Err(errors::username_already_in_use());
+            }
+        }
+    }
+
+    let updated = ctx
+        .update_user(|user| {
+            if let Some(name) = &body.name {
+                user.name.clone_from(name);
+            }
+            if let Some(avatar) = &body.avatar {
+                user.avatar.clone_from(avatar);
+            }
+            if let Some(username) = &body.username {
+                user.username.clone_from(username);
+                if !has_identifier(user) {
+                    return Err(errors::last_sign_in_method_required());
+                }
+            }
+            if let Some(custom_data) = &body.custom_data {
+                user.custom_data.clone_from(custom_data);
+            }
+            Ok(())
+        })
+        .await?;
+    json(StatusCode::OK, &render(ctx, &updated))
+}
+
+/// `PATCH /api/my-account/profile`: shallow-merge the OIDC profile claims; answers the
+/// profile as the token may see it.
+pub(super) async fn update_profile(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let raw: Value = ctx.body()?;
+    let profile = input::profile("", raw)
+        .map_err(|i| errors::invalid_body(i.details().replace("key path \".", "key path \"")))?;
+    ctx.require_field(Field::Profile, Access::Edit)?;
+    ctx.require_claim_scope(scope::PROFILE)?;
+    if profile.contains_key("address") {
+        ctx.require_claim_scope(scope::ADDRESS)?;
+    }
+    ctx.require_first_party().await?;
+    let updated = ctx
+        .update_user(|user| {
+            for (key, value) in &profile {
+                user.profile.insert(key.clone(), value.clone());
+            }
+            Ok(())
+        })
+        .await?;
+    let mut shown = updated.profile;
+    if !ctx.token.has_scope(scope::ADDRESS) {
+        shown.remove("address");
+    }
+    json(StatusCode::OK, &shown)
 }
 
 #[cfg(test)]

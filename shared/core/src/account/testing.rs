@@ -4,13 +4,17 @@
 // Fixtures shared with the other streams' account tests; not every one is used by every build.
 #![allow(dead_code)]
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::App;
 use crate::domain::access_token::opaque::{self, OPAQUE_TTL_SECS, OpaqueAccessToken};
 use crate::domain::account_center::{self, AccountCenter, Control, Fields};
 use crate::domain::application::{self, ApplicationRecord, ApplicationType};
+use crate::domain::connector::{self, ConnectorRecord, ConnectorType};
 use crate::domain::user::{self, NewPassword, NewUser, UserRecord};
+use crate::ports::{MemoryMockMessages, MockMessageKind};
 use crate::testing::{self, TestApp};
 
 /// Every scope the Account API reads.
@@ -26,12 +30,84 @@ pub struct World {
     pub user: UserRecord,
     /// An opaque token of the user for [`SPA`] with [`ALL_SCOPES`].
     pub token: String,
+    /// Where the mock email and SMS connectors put what they send.
+    pub outlet: Arc<MemoryMockMessages>,
+}
+
+impl World {
+    /// The code in the last message of `kind`, which must have gone to `to`.
+    pub fn last_code(&self, kind: MockMessageKind, to: &str) -> String {
+        let record = self.outlet.last(kind).unwrap_or_else(|| panic!("no {kind:?} message sent"));
+        let address = if record.get("phone").is_some() { &record["phone"] } else { &record["address"] };
+        assert_eq!(address, to);
+        record["code"].as_str().unwrap().to_owned()
+    }
+
+    /// A verified password record id (`POST /api/verifications/password`).
+    pub async fn password_record(&self) -> String {
+        let req = request(
+            "POST",
+            "/api/verifications/password",
+            &self.token,
+            None,
+            Some(serde_json::json!({"password": PASSWORD})),
+        );
+        let (status, body) = call(&self.app, req).await;
+        assert_eq!(status, ::http::StatusCode::CREATED, "{body}");
+        body["verificationRecordId"].as_str().unwrap().to_owned()
+    }
+
+    /// A verified code record for `value` (`email` or `phone`) through send + verify.
+    pub async fn code_record(&self, kind: &str, value: &str) -> String {
+        let identifier = serde_json::json!({"type": kind, "value": value});
+        let req = request(
+            "POST",
+            "/api/verifications/verification-code",
+            &self.token,
+            None,
+            Some(serde_json::json!({"identifier": identifier})),
+        );
+        let (status, body) = call(&self.app, req).await;
+        assert_eq!(status, ::http::StatusCode::CREATED, "{body}");
+        let id = body["verificationRecordId"].as_str().unwrap().to_owned();
+        let message = if kind == "email" { MockMessageKind::Email } else { MockMessageKind::Sms };
+        let code = self.last_code(message, value);
+        let body = serde_json::json!({"identifier": identifier, "verificationId": id, "code": code});
+        let (status, body) = call(
+            &self.app,
+            request("POST", "/api/verifications/verification-code/verify", &self.token, None, Some(body)),
+        )
+        .await;
+        assert_eq!(status, ::http::StatusCode::OK, "{body}");
+        id
+    }
 }
 
 /// The account center on with every field `Edit`, a user `alice` with a password and an
 /// email, and a token.
 pub async fn world() -> World {
-    let app = testing::app();
+    let mut app = testing::app();
+    let outlet = Arc::new(MemoryMockMessages::default());
+    app.app.mock_messages = Some(outlet.clone());
+    for (id, factory, kind, template) in [
+        (
+            "mock-email",
+            "mock-email-service",
+            ConnectorType::Email,
+            include_str!("../connectors/assets/mock-email.config-template.json"),
+        ),
+        (
+            "mock-sms",
+            "mock-short-message-service",
+            ConnectorType::Sms,
+            include_str!("../connectors/assets/mock-sms.config-template.json"),
+        ),
+    ] {
+        let mut record = ConnectorRecord::new(id.into(), factory.into(), kind, 1);
+        let config: Value = serde_json::from_str(template).unwrap();
+        record.config = config.as_object().unwrap().clone();
+        connector::insert(app.app.store.as_ref(), &record).await.unwrap();
+    }
     for (id, third_party) in [(SPA, false), (THIRD_PARTY, true)] {
         let mut record = ApplicationRecord::new(id.into(), id.into(), ApplicationType::Spa, testing::T0);
         record.app.is_third_party = third_party;
@@ -50,7 +126,7 @@ pub async fn world() -> World {
     .await
     .unwrap();
     let token = token_for(&app, &user.id, SPA, ALL_SCOPES).await;
-    World { app, user, token }
+    World { app, user, token, outlet }
 }
 
 /// Turn the account center on with these fields.
@@ -58,6 +134,19 @@ pub async fn set_fields(app: &App, fields: Fields) {
     let current = account_center::find_versioned(app.store.as_ref()).await.unwrap();
     let next = AccountCenter { enabled: true, fields, ..AccountCenter::logto_default() };
     account_center::update(app.store.as_ref(), current.as_ref(), &next).await.unwrap();
+}
+
+/// Merge `patch` into the stored sign-in experience (top-level keys replaced).
+pub async fn set_sie(app: &App, patch: Value) {
+    use crate::domain::sign_in_experience::{self as sie, SignInExperience};
+    let current = sie::find_versioned(app.store.as_ref()).await.unwrap();
+    let base = current.as_ref().map_or_else(SignInExperience::logto_default, |v| v.value.clone());
+    let mut value = serde_json::to_value(&base).unwrap();
+    for (k, v) in patch.as_object().unwrap() {
+        value[k] = v.clone();
+    }
+    let next: SignInExperience = serde_json::from_value(value).unwrap();
+    sie::update(app.store.as_ref(), current.as_ref(), &next).await.unwrap();
 }
 
 /// A stored opaque access token (the grant itself is not needed by the Account API).

@@ -39,6 +39,7 @@ pub mod signing_keys;
 mod table;
 pub mod token_hash;
 pub mod user;
+pub mod username_policy;
 pub mod verification_code;
 pub mod verification_record;
 

@@ -108,11 +108,26 @@ impl Stored {
     }
 }
 
+/// A fresh record id (21 characters, as Logto's nanoid).
+pub fn new_id(app: &App) -> String {
+    app.rng.id(21)
+}
+
 /// Store `data` as a new record of `user_id`, valid for ten minutes from now.
 pub async fn insert(app: &App, user_id: &str, data: VerificationRecord) -> Result<Stored, Internal> {
+    insert_with_id(app, new_id(app), user_id, data).await
+}
+
+/// [`insert`] under an id chosen beforehand (a code sent for the record is keyed by it).
+pub async fn insert_with_id(
+    app: &App,
+    id: String,
+    user_id: &str,
+    data: VerificationRecord,
+) -> Result<Stored, Internal> {
     let now = app.clock.now_ms();
     let stored = Stored {
-        id: app.rng.id(21),
+        id,
         user_id: user_id.to_owned(),
         created_at: now,
         expires_at: now.saturating_add(TTL_SECS * 1000),

@@ -106,19 +106,8 @@ pub fn missing_profile(fields: &[&str]) -> ApiError {
         .with_data(json!({ "missingProfile": fields }))
 }
 
-/// 422 `user.username_<violation>` (Logto's username policy).
-pub fn username_violation(violation: &str, message: &str) -> ApiError {
-    let code = match violation {
-        "required" => "user.username_required",
-        "starts_with_number" => "user.username_starts_with_number",
-        "invalid_charset_hard" => "user.username_invalid_charset_hard",
-        "too_short" => "user.username_too_short",
-        "too_long" => "user.username_too_long",
-        "uppercase_not_allowed" => "user.username_uppercase_not_allowed",
-        "lowercase_not_allowed" => "user.username_lowercase_not_allowed",
-        "numbers_not_allowed" => "user.username_numbers_not_allowed",
-        _ => "user.username_underscore_not_allowed",
-    };
+/// 422 `user.username_<violation>` (Logto's username policy, `domain::username_policy`).
+pub fn username_violation(code: &'static str, message: &str) -> ApiError {
     e(422, code, message)
 }
 

@@ -179,46 +179,9 @@ impl Rules {
     /// characters), then the tenant's `usernamePolicy` (length, allowed character classes);
     /// the first violation is 422 `user.username_<violation>`.
     pub fn guard_username(&self, username: &str) -> Result<(), ApiError> {
-        let policy = self.username_policy.as_ref();
-        let num = |name: &str, default: usize| {
-            policy
-                .and_then(|p| p.get(name))
-                .and_then(Value::as_u64)
-                .and_then(|n| usize::try_from(n).ok())
-                .unwrap_or(default)
-        };
-        let allowed = |name: &str| {
-            policy
-                .and_then(|p| p.get("allowedChars"))
-                .and_then(|a| a.get(name))
-                .and_then(Value::as_bool)
-                .unwrap_or(true)
-        };
-        let len = username.chars().count();
-        let violation = if username.is_empty() {
-            Some(("required", "Username is a required identifier, you can not set it to null."))
-        } else if username.starts_with(|c: char| c.is_ascii_digit()) {
-            Some(("starts_with_number", "Username cannot start with a number."))
-        } else if !username.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            Some(("invalid_charset_hard", "Username can only contain letters, numbers, and underscores."))
-        } else if len < num("minLength", 1) {
-            Some(("too_short", "Username is too short."))
-        } else if len > num("maxLength", 128) {
-            Some(("too_long", "Username is too long."))
-        } else if !allowed("uppercase") && username.chars().any(|c| c.is_ascii_uppercase()) {
-            Some(("uppercase_not_allowed", "Username cannot contain uppercase letters."))
-        } else if !allowed("lowercase") && username.chars().any(|c| c.is_ascii_lowercase()) {
-            Some(("lowercase_not_allowed", "Username cannot contain lowercase letters."))
-        } else if !allowed("numbers") && username.chars().any(|c| c.is_ascii_digit()) {
-            Some(("numbers_not_allowed", "Username cannot contain numbers."))
-        } else if !allowed("underscore") && username.contains('_') {
-            Some(("underscore_not_allowed", "Username cannot contain underscores."))
-        } else {
-            None
-        };
-        match violation {
+        match crate::domain::username_policy::violation(self.username_policy.as_ref(), username) {
             None => Ok(()),
-            Some((code, message)) => Err(errors::username_violation(code, message)),
+            Some(v) => Err(errors::username_violation(v.code, v.message)),
         }
     }
 

@@ -4,6 +4,7 @@
 //! query (400 `guard.invalid_input` on mismatch) → checks (reads only) → one atomic write
 //! through `crate::domain` → JSON in Logto's shape. The module tree mirrors the URL tree.
 
+pub mod account_center;
 pub mod applications;
 pub mod configs;
 pub mod connector_factories;
@@ -84,6 +85,7 @@ enum Route {
     ConnectorFactories,
     ConnectorFactory,
     SignInExp,
+    AccountCenter,
     EmailTemplates,
     EmailTemplate,
     EmailTemplateDetails,
@@ -139,6 +141,7 @@ const TABLE: &[(&str, Route)] = &[
     ("/api/connector-factories", Route::ConnectorFactories),
     ("/api/connector-factories/{id}", Route::ConnectorFactory),
     ("/api/sign-in-exp", Route::SignInExp),
+    ("/api/account-center", Route::AccountCenter),
     ("/api/email-templates", Route::EmailTemplates),
     ("/api/email-templates/{id}", Route::EmailTemplate),
     ("/api/email-templates/{id}/details", Route::EmailTemplateDetails),
@@ -174,6 +177,9 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
     }
     // The sign-in experience a sign-in page renders from is public too.
     if let Some(response) = well_known::serve(app, req).await {
+        return response;
+    }
+    if let Some(response) = account_center::serve_well_known(app, req).await {
         return response;
     }
     // Logto authenticates every other `/api` request before routing, so unknown paths are 401 too.
@@ -264,6 +270,8 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
         (R::ConnectorFactories, &Method::GET) => connector_factories::list(&ctx).await,
         (R::ConnectorFactory, &Method::GET) => connector_factories::get(&ctx).await,
         (R::SignInExp, &Method::GET) => sign_in_exp::get(&ctx).await,
+        (R::AccountCenter, &Method::GET) => account_center::get(&ctx).await,
+        (R::AccountCenter, &Method::PATCH) => account_center::update(&ctx).await,
         (R::EmailTemplates, &Method::PUT) => email_templates::upsert(&ctx).await,
         (R::EmailTemplates, &Method::GET) => email_templates::list(&ctx).await,
         (R::EmailTemplates, &Method::DELETE) => email_templates::delete_many(&ctx).await,

@@ -11,6 +11,8 @@
 //! backend; an update that changes an identifier releases the old key and claims the new one in
 //! its commit. Every write of an existing user is `IfVersion`.
 
+pub mod input;
+pub mod logto_config;
 pub mod phone;
 mod response;
 

@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::domain::user::input;
 use crate::error::ApiError;
 use crate::management::errors;
 
@@ -10,33 +11,20 @@ fn invalid(path: &str) -> ApiError {
     errors::invalid_field(path, "invalid_string", "Invalid")
 }
 
-/// `usernameRegEx`: `^[A-Z_a-z]\w*$` (`\w` is ASCII in JavaScript without the `u` flag).
+/// `usernameRegEx` (`domain::user::input::is_username`).
 pub fn username(path: &str, value: &str) -> Result<(), ApiError> {
-    let mut chars = value.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-    if first_ok && chars.all(|c| c.is_ascii_alphanumeric() || c == '_') { Ok(()) } else { Err(invalid(path)) }
+    if input::is_username(value) { Ok(()) } else { Err(invalid(path)) }
 }
 
-/// `emailRegEx`: `^\S+@\S+\.\S+$`.
+/// `emailRegEx` (`domain::user::input::is_email`).
 pub fn email(path: &str, value: &str) -> Result<(), ApiError> {
-    let no_space = |s: &str| !s.is_empty() && !s.chars().any(char::is_whitespace);
-    // Backtracking semantics: some `@` splits the string into `\S+` and `\S+\.\S+`.
-    let ok = no_space(value)
-        && value.char_indices().filter(|(_, c)| *c == '@').any(|(at, _)| {
-            let (local, rest) = (value.get(..at).unwrap_or(""), value.get(at + 1..).unwrap_or(""));
-            !local.is_empty()
-                && rest
-                    .char_indices()
-                    .filter(|(_, c)| *c == '.')
-                    .any(|(dot, _)| dot > 0 && rest.get(dot + 1..).is_some_and(|tail| !tail.is_empty()))
-        });
-    if ok { Ok(()) } else { Err(invalid(path)) }
+    if input::is_email(value) { Ok(()) } else { Err(invalid(path)) }
 }
 
 /// `phoneRegEx`: `^\d+$` (400), then a number libphonenumber would accept (422
 /// `user.invalid_phone`); the stored form drops a national trunk `0` (`phone::normalize`).
 pub fn phone(path: &str, value: &str) -> Result<String, ApiError> {
-    if value.is_empty() || !value.chars().all(|c| c.is_ascii_digit()) {
+    if !input::is_phone(value) {
         return Err(invalid(path));
     }
     let normalized = crate::domain::user::phone::normalize(value);
@@ -58,55 +46,9 @@ pub fn avatar(value: Option<Option<String>>) -> Result<Option<Option<String>>, A
     }
 }
 
-const PROFILE_KEYS: &[&str] = &[
-    "familyName",
-    "givenName",
-    "middleName",
-    "nickname",
-    "preferredUsername",
-    "profile",
-    "website",
-    "gender",
-    "birthdate",
-    "zoneinfo",
-    "locale",
-];
-const ADDRESS_KEYS: &[&str] = &["formatted", "streetAddress", "locality", "region", "postalCode", "country"];
-
-/// `userProfileGuard`: the OIDC standard claims Logto keeps in `profile`, all strings (the
-/// address an object of strings); unknown keys are dropped, as zod strips them.
+/// `userProfileGuard` (`domain::user::input::profile`).
 pub fn profile(path: &str, value: Value) -> Result<Map<String, Value>, ApiError> {
-    let Value::Object(input) = value else {
-        return Err(errors::invalid_field(path, "invalid_type", "Expected object"));
-    };
-    let mut out = Map::new();
-    for (key, value) in input {
-        if key == "address" {
-            let Value::Object(address) = value else {
-                return Err(errors::invalid_field(&format!("{path}.address"), "invalid_type", "Expected object"));
-            };
-            let mut kept = Map::new();
-            for (k, v) in address {
-                if ADDRESS_KEYS.contains(&k.as_str()) {
-                    if !v.is_string() {
-                        return Err(string_expected(&format!("{path}.address.{k}")));
-                    }
-                    kept.insert(k, v);
-                }
-            }
-            out.insert(key, Value::Object(kept));
-        } else if PROFILE_KEYS.contains(&key.as_str()) {
-            if !value.is_string() {
-                return Err(string_expected(&format!("{path}.{key}")));
-            }
-            out.insert(key, value);
-        }
-    }
-    Ok(out)
-}
-
-fn string_expected(path: &str) -> ApiError {
-    errors::invalid_field(path, "invalid_type", "Expected string")
+    input::profile(path, value).map_err(|i| errors::invalid_field(&i.path, i.issue, i.message))
 }
 
 #[cfg(test)]

@@ -114,3 +114,14 @@ async fn any_origin_may_call_and_preflight() {
         crate::testing::call(&w.app, t::request("GET", "/api/my-account", "bad", None, None)).await;
     assert_eq!((status, headers["access-control-allow-origin"].to_str().unwrap()), (StatusCode::UNAUTHORIZED, "*"));
 }
+
+mod password;
+mod primary_identifier;
+mod profile;
+mod verifications;
+
+/// `(status, code)` of a call, for error assertions.
+async fn error_of(app: &crate::App, req: crate::Request) -> (u16, String) {
+    let (status, body) = t::call(app, req).await;
+    (status.as_u16(), body["code"].as_str().unwrap_or_default().to_owned())
+}
