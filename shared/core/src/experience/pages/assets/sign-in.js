@@ -644,9 +644,16 @@ for (const [id, action] of [['link-yes', socialLink], ['link-new', socialRegiste
 
 // ---- two-step verification (MFA) -----------------------------------------------------------
 
-const mfa = { event: 'SignIn', factors: [], masked: {}, skip: null, totpId: null, totpBound: false, backupId: null, codes: [], codeId: null, codeType: null };
-const VERIFIABLE = ['Totp', 'BackupCode', 'EmailVerificationCode', 'PhoneVerificationCode'];
-const FACTOR_LABELS = { Totp: 'Authenticator app', BackupCode: 'Backup code', EmailVerificationCode: 'Email code', PhoneVerificationCode: 'Text message code' };
+const mfa = { event: 'SignIn', factors: [], masked: {}, skip: null, other: null, totpId: null, totpBound: false, backupId: null, codes: [], codeId: null, codeType: null };
+const passkeys = Boolean(window.PublicKeyCredential && navigator.credentials);
+const VERIFIABLE = ['Totp', 'BackupCode', 'EmailVerificationCode', 'PhoneVerificationCode', ...(passkeys ? ['WebAuthn'] : [])];
+const FACTOR_LABELS = {
+  Totp: 'Authenticator app',
+  WebAuthn: 'Passkey',
+  BackupCode: 'Backup code',
+  EmailVerificationCode: 'Email code',
+  PhoneVerificationCode: 'Text message code',
+};
 
 // 403 session.mfa.require_mfa_verification: the first factor is the one last used.
 function mfaVerify(factors, masked, event) {
@@ -704,6 +711,47 @@ onSubmit($('mfa-code-form'), 'mfa-code-error', async () => {
   await submitOrComplete(mfa.event);
 });
 
+// WebAuthn: the options and the browser's answer travel as JSON with base64url binaries
+// (SimpleWebAuthn's shapes, which Logto uses).
+const fromB64 = (text) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+const toB64 = (buffer) => btoa(String.fromCharCode(...new Uint8Array(buffer))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const withIds = (list) => (list || []).map((c) => ({ ...c, id: fromB64(c.id) }));
+
+function credentialJson(credential) {
+  const r = credential.response;
+  const response = { clientDataJSON: toB64(r.clientDataJSON) };
+  if (r.attestationObject) Object.assign(response, { attestationObject: toB64(r.attestationObject), transports: r.getTransports?.() || [] });
+  if (r.authenticatorData) Object.assign(response, { authenticatorData: toB64(r.authenticatorData), signature: toB64(r.signature) });
+  if (r.userHandle) response.userHandle = toB64(r.userHandle);
+  return {
+    type: 'WebAuthn',
+    id: credential.id,
+    rawId: toB64(credential.rawId),
+    response,
+    authenticatorAttachment: credential.authenticatorAttachment || undefined,
+    clientExtensionResults: credential.getClientExtensionResults?.() || {},
+  };
+}
+
+// The browser refusing or the person cancelling is not an API error: say it in words.
+async function ceremony(run) {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw new ApiError('webauthn.cancelled', { message: 'The passkey was not used. Try again, or use another method.' }, 0);
+  }
+}
+
+onSubmit($('mfa-webauthn-form'), 'mfa-webauthn-error', async () => {
+  const { verificationId, authenticationOptions: o } = await api('POST', '/verification/web-authn/authentication');
+  const credential = await ceremony(() =>
+    navigator.credentials.get({ publicKey: { ...o, challenge: fromB64(o.challenge), allowCredentials: withIds(o.allowCredentials) } }),
+  );
+  await api('POST', '/verification/web-authn/authentication/verify', { verificationId, payload: credentialJson(credential) });
+  await submitOrComplete(mfa.event);
+});
+
 $('mfa-resend').addEventListener('click', async () => {
   $('mfa-code-error').textContent = '';
   try {
@@ -714,15 +762,23 @@ $('mfa-resend').addEventListener('click', async () => {
   }
 });
 
-const BIND_TITLES = { 'mfa-onboard': 'Turn on two-step verification?', 'totp-bind-form': 'Set up two-step verification', 'backup-bind-form': 'Save your backup codes' };
+const BIND_TITLES = {
+  'mfa-onboard': 'Turn on two-step verification?',
+  'totp-bind-form': 'Set up two-step verification',
+  'webauthn-bind-form': 'Set up two-step verification',
+  'backup-bind-form': 'Save your backup codes',
+};
 
-function bindScreen(part, skip) {
+function bindScreen(part, skip, other) {
   $('mfa-bind-title').textContent = BIND_TITLES[part];
   show('mfa-bind', true);
-  for (const id of ['mfa-onboard', 'totp-bind-form', 'backup-bind-form']) $(id).hidden = id !== part;
+  for (const id of Object.keys(BIND_TITLES)) $(id).hidden = id !== part;
   $('mfa-bind-error').textContent = '';
   mfa.skip = skip;
   $('mfa-skip').hidden = !skip;
+  $('mfa-other').hidden = !other;
+  $('mfa-other').textContent = other === 'WebAuthn' ? 'Use a passkey instead' : 'Use an authenticator app instead';
+  mfa.other = other;
 }
 
 // 422 user.suggest_mfa: offer to turn MFA on (or skip it), as Logto's onboarding screen.
@@ -760,11 +816,20 @@ async function busy(button, action) {
   }
 }
 
-// 422 user.missing_mfa: bind an authenticator app (the factor this page can set up).
+// 422 user.missing_mfa: bind an authenticator app or a passkey (the factors this page sets up).
 function mfaBind(factors, skip, event) {
-  if (!Array.isArray(factors) || !factors.includes('Totp')) return false;
-  Object.assign(mfa, { event, totpId: null, totpBound: false });
-  bindScreen('totp-bind-form', skip);
+  const can = (Array.isArray(factors) ? factors : []).filter((f) => f === 'Totp' || (f === 'WebAuthn' && passkeys));
+  if (!can.length) return false;
+  Object.assign(mfa, { event, factors: can, totpId: null, totpBound: false });
+  bindFactor(can[0], skip);
+  return true;
+}
+
+function bindFactor(factor, skip) {
+  const other = mfa.factors.find((f) => f !== factor);
+  if (factor === 'WebAuthn') return bindScreen('webauthn-bind-form', skip, other);
+  bindScreen('totp-bind-form', skip, other);
+  if (mfa.totpId) return;
   api('POST', '/verification/totp/secret').then(
     ({ verificationId, secret, secretQrCode }) => {
       mfa.totpId = verificationId;
@@ -775,8 +840,18 @@ function mfaBind(factors, skip, event) {
     },
     (error) => fail($('mfa-bind-error'), describe(error)),
   );
-  return true;
 }
+
+$('mfa-other').addEventListener('click', () => bindFactor(mfa.other, mfa.skip));
+
+onSubmit($('webauthn-bind-form'), 'webauthn-bind-error', async () => {
+  const { verificationId, registrationOptions: o } = await api('POST', '/verification/web-authn/registration');
+  const publicKey = { ...o, challenge: fromB64(o.challenge), user: { ...o.user, id: fromB64(o.user.id) }, excludeCredentials: withIds(o.excludeCredentials) };
+  const credential = await ceremony(() => navigator.credentials.create({ publicKey }));
+  await api('POST', '/verification/web-authn/registration/verify', { verificationId, payload: credentialJson(credential) });
+  await api('POST', '/profile/mfa', { type: 'WebAuthn', verificationId });
+  await submitOrComplete(mfa.event);
+});
 
 onSubmit($('totp-bind-form'), 'totp-bind-error', async () => {
   if (!mfa.totpBound) {
