@@ -209,11 +209,9 @@ impl Rules {
                     VerificationRecord::EmailVerificationCode(r) | VerificationRecord::PhoneVerificationCode(r) => {
                         (r.identifier.kind, false)
                     }
-                    VerificationRecord::NewPasswordIdentity(_) | VerificationRecord::WebAuthn(_) => {
-                        return Err(errors::sign_in_method_not_enabled());
-                    }
                     // Logto does not gate social sign-in by the sign-in methods.
                     VerificationRecord::Social(_) => return Ok(()),
+                    _ => return Err(errors::sign_in_method_not_enabled()),
                 };
                 let enabled = self.sign_in.methods.iter().any(|m| {
                     m.identifier == identifier.as_str() && if by_password { m.password } else { m.verification_code }

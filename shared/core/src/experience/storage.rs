@@ -5,6 +5,36 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::domain::mfa::{BindMfa, BindWebAuthn, MfaFactor};
+
+/// The `type` of a pending TOTP (`{type: "Totp", secret}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TotpTag {
+    Totp,
+}
+
+/// The `type` of pending backup codes (`{type: "BackupCode", codes}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BackupCodeTag {
+    BackupCode,
+}
+
+/// Logto's `BindTotp`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BindTotp {
+    #[serde(rename = "type")]
+    pub kind: TotpTag,
+    pub secret: String,
+}
+
+/// Logto's `BindBackupCode` (codes in clear until submit hashes them into the user).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BindBackupCode {
+    #[serde(rename = "type")]
+    pub kind: BackupCodeTag,
+    pub codes: Vec<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum InteractionEvent {
     SignIn,
@@ -62,9 +92,13 @@ pub enum VerificationRecord {
     EmailVerificationCode(CodeRecord),
     PhoneVerificationCode(CodeRecord),
     NewPasswordIdentity(NewPasswordIdentityRecord),
+    Totp(TotpRecord),
+    BackupCode(BackupCodeRecord),
     WebAuthn(WebAuthnRecord),
     /// Boxed: the identity and its raw data dwarf the other records.
     Social(Box<SocialRecord>),
+    MfaEmailVerificationCode(CodeRecord),
+    MfaPhoneVerificationCode(CodeRecord),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,8 +129,34 @@ pub struct NewPasswordIdentityRecord {
     pub password_encryption_method: Option<String>,
 }
 
-/// Logto's `WebAuthnVerificationRecordData`: one WebAuthn ceremony (registration or MFA
-/// authentication) for the identified user. Challenges are cleared once used.
+/// TOTP (Logto's `TotpVerificationRecordData`). With a `secret` it binds a new
+/// authenticator (the secret is what `POST /totp/secret` generated; `verified` once a code
+/// of it was entered); without, it proves the user's existing TOTP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TotpRecord {
+    pub id: String,
+    pub user_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    pub verified: bool,
+}
+
+/// Backup codes (Logto's `BackupCodeVerificationRecordData`): `backupCodes` are freshly
+/// generated codes waiting to be bound (in clear until then: the user is shown them once);
+/// `code` is the spent code that verified this record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupCodeRecord {
+    pub id: String,
+    pub user_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_codes: Option<Vec<String>>,
+}
+
+/// WebAuthn (Logto's `WebAuthnVerificationRecordData`; driven by the WebAuthn routes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WebAuthnRecord {
@@ -110,7 +170,7 @@ pub struct WebAuthnRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authentication_challenge: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub registration_info: Option<crate::domain::mfa::webauthn::BindWebAuthn>,
+    pub registration_info: Option<BindWebAuthn>,
 }
 
 /// A social sign-in in progress or done (Logto's `SocialVerificationRecordData`): verified
@@ -134,16 +194,39 @@ pub enum VerificationType {
     EmailVerificationCode,
     PhoneVerificationCode,
     NewPasswordIdentity,
+    Totp,
+    BackupCode,
     WebAuthn,
     Social,
+    MfaEmailVerificationCode,
+    MfaPhoneVerificationCode,
+}
+
+impl VerificationType {
+    /// The MFA factor a record of this type proves (Logto's `mfaVerificationTypeToMfaFactorMap`).
+    pub fn mfa_factor(self) -> Option<MfaFactor> {
+        match self {
+            VerificationType::Totp => Some(MfaFactor::Totp),
+            VerificationType::BackupCode => Some(MfaFactor::BackupCode),
+            VerificationType::WebAuthn => Some(MfaFactor::WebAuthn),
+            VerificationType::MfaEmailVerificationCode => Some(MfaFactor::EmailVerificationCode),
+            VerificationType::MfaPhoneVerificationCode => Some(MfaFactor::PhoneVerificationCode),
+            _ => None,
+        }
+    }
 }
 
 impl VerificationRecord {
     pub fn id(&self) -> &str {
         match self {
             VerificationRecord::Password(r) => &r.id,
-            VerificationRecord::EmailVerificationCode(r) | VerificationRecord::PhoneVerificationCode(r) => &r.id,
+            VerificationRecord::EmailVerificationCode(r)
+            | VerificationRecord::PhoneVerificationCode(r)
+            | VerificationRecord::MfaEmailVerificationCode(r)
+            | VerificationRecord::MfaPhoneVerificationCode(r) => &r.id,
             VerificationRecord::NewPasswordIdentity(r) => &r.id,
+            VerificationRecord::Totp(r) => &r.id,
+            VerificationRecord::BackupCode(r) => &r.id,
             VerificationRecord::WebAuthn(r) => &r.id,
             VerificationRecord::Social(r) => &r.id,
         }
@@ -155,18 +238,39 @@ impl VerificationRecord {
             VerificationRecord::EmailVerificationCode(_) => VerificationType::EmailVerificationCode,
             VerificationRecord::PhoneVerificationCode(_) => VerificationType::PhoneVerificationCode,
             VerificationRecord::NewPasswordIdentity(_) => VerificationType::NewPasswordIdentity,
+            VerificationRecord::Totp(_) => VerificationType::Totp,
+            VerificationRecord::BackupCode(_) => VerificationType::BackupCode,
             VerificationRecord::WebAuthn(_) => VerificationType::WebAuthn,
             VerificationRecord::Social(_) => VerificationType::Social,
+            VerificationRecord::MfaEmailVerificationCode(_) => VerificationType::MfaEmailVerificationCode,
+            VerificationRecord::MfaPhoneVerificationCode(_) => VerificationType::MfaPhoneVerificationCode,
         }
     }
 
     pub fn is_verified(&self) -> bool {
         match self {
             VerificationRecord::Password(r) => r.verified,
-            VerificationRecord::EmailVerificationCode(r) | VerificationRecord::PhoneVerificationCode(r) => r.verified,
+            VerificationRecord::EmailVerificationCode(r)
+            | VerificationRecord::PhoneVerificationCode(r)
+            | VerificationRecord::MfaEmailVerificationCode(r)
+            | VerificationRecord::MfaPhoneVerificationCode(r) => r.verified,
             VerificationRecord::NewPasswordIdentity(r) => r.password_encrypted.is_some(),
+            VerificationRecord::Totp(r) => r.verified,
+            VerificationRecord::BackupCode(r) => r.code.is_some(),
             VerificationRecord::WebAuthn(r) => r.verified,
             VerificationRecord::Social(r) => r.social_user_info.is_some(),
+        }
+    }
+
+    /// A record that binds a new factor rather than proving an existing one (Logto's
+    /// `isNewBindMfaVerification`): it never satisfies the MFA verification at sign-in.
+    pub fn is_new_bind_mfa(&self) -> bool {
+        match self {
+            VerificationRecord::Totp(r) => r.secret.is_some(),
+            VerificationRecord::WebAuthn(r) => {
+                r.registration_info.is_some() || r.registration_challenge.is_some() || r.registration_rp_id.is_some()
+            }
+            _ => false,
         }
     }
 
@@ -176,7 +280,16 @@ impl VerificationRecord {
             VerificationRecord::NewPasswordIdentity(r) => serde_json::json!({
                 "id": r.id, "type": "NewPasswordIdentity", "identifier": r.identifier,
             }),
-            // No challenges, no credential: `toSanitizedJson`.
+            VerificationRecord::Totp(r) => serde_json::json!({
+                "id": r.id, "type": "Totp", "userId": r.user_id, "verified": r.verified,
+            }),
+            VerificationRecord::BackupCode(r) => {
+                let mut out = serde_json::json!({ "id": r.id, "type": "BackupCode", "userId": r.user_id });
+                if let (Some(code), Value::Object(map)) = (&r.code, &mut out) {
+                    map.insert("code".into(), Value::String(code.clone()));
+                }
+                out
+            }
             VerificationRecord::WebAuthn(r) => serde_json::json!({
                 "id": r.id, "type": "WebAuthn", "userId": r.user_id, "verified": r.verified,
             }),
@@ -282,6 +395,80 @@ pub struct Captcha {
     pub skipped: bool,
 }
 
+/// MFA settings pending for the user in this interaction (Logto's `MfaData`), written to the
+/// user on submit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_skipped: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_binding_suggestion_skipped: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey_skipped: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp: Option<BindTotp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_authn: Option<Vec<BindWebAuthn>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_code: Option<BindBackupCode>,
+}
+
+impl MfaState {
+    /// Every factor waiting to be bound (Logto's `bindMfaFactorsArray`).
+    pub fn pending(&self) -> Vec<BindMfa> {
+        let mut out = Vec::new();
+        if let Some(t) = &self.totp {
+            out.push(BindMfa::Totp { secret: t.secret.clone() });
+        }
+        out.extend(self.web_authn.iter().flatten().cloned().map(BindMfa::WebAuthn));
+        if let Some(b) = &self.backup_code {
+            out.push(BindMfa::BackupCode { codes: b.codes.clone() });
+        }
+        out
+    }
+
+    /// The factor kinds waiting to be bound.
+    pub fn pending_factors(&self) -> Vec<MfaFactor> {
+        let mut out = Vec::new();
+        if self.totp.is_some() {
+            out.push(MfaFactor::Totp);
+        }
+        if self.web_authn.as_ref().is_some_and(|w| !w.is_empty()) {
+            out.push(MfaFactor::WebAuthn);
+        }
+        if self.backup_code.is_some() {
+            out.push(MfaFactor::BackupCode);
+        }
+        out
+    }
+
+    /// Logto's `sanitizedData`: no TOTP secret, no backup codes.
+    fn sanitized(&self) -> Value {
+        let mut out = Map::new();
+        let mut flag = |name: &str, v: Option<bool>| {
+            if let Some(v) = v {
+                out.insert(name.into(), Value::Bool(v));
+            }
+        };
+        flag("mfaEnabled", self.mfa_enabled);
+        flag("mfaSkipped", self.mfa_skipped);
+        flag("passkeySkipped", self.passkey_skipped);
+        if self.totp.is_some() {
+            out.insert("totp".into(), serde_json::json!({ "type": "Totp" }));
+        }
+        if let Some(list) = &self.web_authn {
+            out.insert("webAuthn".into(), serde_json::to_value(list).unwrap_or(Value::Null));
+        }
+        if self.backup_code.is_some() {
+            out.insert("backupCode".into(), serde_json::json!({ "type": "BackupCode" }));
+        }
+        Value::Object(out)
+    }
+}
+
 /// The whole storage (`InteractionStorage`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -291,16 +478,12 @@ pub struct Storage {
     pub user_id: Option<String>,
     #[serde(default)]
     pub profile: Profile,
-    #[serde(default = "empty_object")]
-    pub mfa: Value,
+    #[serde(default)]
+    pub mfa: MfaState,
     #[serde(default)]
     pub verification_records: Vec<VerificationRecord>,
     #[serde(default)]
     pub captcha: Captcha,
-}
-
-fn empty_object() -> Value {
-    Value::Object(Map::new())
 }
 
 impl Storage {
@@ -309,7 +492,7 @@ impl Storage {
             interaction_event: event,
             user_id: None,
             profile: Profile::default(),
-            mfa: empty_object(),
+            mfa: MfaState::default(),
             verification_records: Vec::new(),
             captcha: Captcha::default(),
         }
@@ -344,7 +527,7 @@ impl Storage {
             out.insert("userId".into(), Value::String(user_id.clone()));
         }
         out.insert("profile".into(), self.profile.sanitized());
-        out.insert("mfa".into(), self.mfa.clone());
+        out.insert("mfa".into(), self.mfa.sanitized());
         out.insert(
             "verificationRecords".into(),
             Value::Array(self.verification_records.iter().map(VerificationRecord::sanitized).collect()),
@@ -399,5 +582,45 @@ mod tests {
         assert!(storage.record("a").is_none());
         assert!(storage.record_of(VerificationType::Password, "b").is_some());
         assert!(storage.record_of(VerificationType::EmailVerificationCode, "b").is_none());
+    }
+
+    #[test]
+    fn mfa_records_and_state_hide_secrets_and_codes() {
+        let mut storage = Storage::new(InteractionEvent::SignIn);
+        storage.set_record(VerificationRecord::Totp(TotpRecord {
+            id: "t1".into(),
+            user_id: "u1".into(),
+            secret: Some("JBSWY3DPEHPK3PXP".into()),
+            verified: true,
+        }));
+        storage.set_record(VerificationRecord::BackupCode(BackupCodeRecord {
+            id: "b1".into(),
+            user_id: "u1".into(),
+            code: None,
+            backup_codes: Some(vec!["0123456789".into()]),
+        }));
+        storage.mfa.totp = Some(BindTotp { kind: TotpTag::Totp, secret: "JBSWY3DPEHPK3PXP".into() });
+        storage.mfa.backup_code =
+            Some(BindBackupCode { kind: BackupCodeTag::BackupCode, codes: vec!["0123456789".into()] });
+        storage.mfa.mfa_skipped = Some(true);
+        let json = serde_json::to_value(&storage).unwrap();
+        assert_eq!(json["verificationRecords"][0]["type"], "Totp");
+        assert_eq!(json["mfa"]["totp"], serde_json::json!({"type": "Totp", "secret": "JBSWY3DPEHPK3PXP"}));
+        assert_eq!(serde_json::from_value::<Storage>(json).unwrap(), storage);
+
+        let public = storage.sanitized();
+        let text = public.to_string();
+        assert!(!text.contains("JBSWY3DPEHPK3PXP") && !text.contains("0123456789"), "{text}");
+        assert_eq!(
+            public["mfa"],
+            serde_json::json!({"mfaSkipped": true, "totp": {"type": "Totp"}, "backupCode": {"type": "BackupCode"}})
+        );
+        assert_eq!(
+            public["verificationRecords"][0],
+            serde_json::json!({"id": "t1", "type": "Totp", "userId": "u1", "verified": true})
+        );
+        assert_eq!(storage.mfa.pending().len(), 2);
+        assert_eq!(storage.mfa.pending_factors(), vec![MfaFactor::Totp, MfaFactor::BackupCode]);
+        assert!(storage.verification_records[0].is_new_bind_mfa());
     }
 }

@@ -62,8 +62,9 @@ pub struct UserRecord {
     pub custom_data: Map<String, Value>,
     #[serde(default)]
     pub logto_config: Map<String, Value>,
+    /// Second factors in Logto's shapes ([`crate::domain::mfa`]; backup codes hashed).
     #[serde(default)]
-    pub mfa_verifications: Vec<Value>,
+    pub mfa_verifications: Vec<super::mfa::MfaVerification>,
     #[serde(default)]
     pub is_suspended: bool,
     #[serde(default)]

@@ -1,46 +1,46 @@
 //! The user's WebAuthn credentials: Logto's `MfaVerificationWebAuthn` entries of
 //! `user.mfaVerifications` (`{id, type: "WebAuthn", credentialId, publicKey, counter, agent,
-//! transports?, rpId?, name?, createdAt, lastUsedAt?}`).
-
-use serde::Deserialize;
-use serde_json::Value;
+//! transports?, rpId?, name?, createdAt, lastUsedAt?}`), typed as [`WebAuthnFactor`].
 
 use super::{CredentialDescriptor, Transport};
 use crate::App;
-use crate::domain::user::{self, UserError, UserRecord};
+use crate::domain::mfa::{self, ChangeError, MfaVerification, WebAuthnFactor};
+use crate::domain::user::UserRecord;
 use crate::error::Internal;
-use crate::store::StoreError;
 
 /// What a ceremony needs of a stored credential.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credential {
     pub id: String,
     pub credential_id: String,
     pub public_key: String,
     pub counter: u32,
-    #[serde(default)]
     pub transports: Option<Vec<Transport>>,
 }
 
-fn parse(value: &Value) -> Option<Credential> {
-    if value.get("type").and_then(Value::as_str) != Some("WebAuthn") {
-        return None;
+impl From<&WebAuthnFactor> for Credential {
+    fn from(f: &WebAuthnFactor) -> Self {
+        Self {
+            id: f.id.clone(),
+            credential_id: f.credential_id.clone(),
+            public_key: f.public_key.clone(),
+            counter: f.counter,
+            transports: f.transports.clone(),
+        }
     }
-    serde_json::from_value(value.clone()).ok()
 }
 
 pub fn list(user: &UserRecord) -> Vec<Credential> {
-    user.mfa_verifications.iter().filter_map(parse).collect()
+    user.webauthn_credentials().map(Credential::from).collect()
 }
 
 pub fn find(user: &UserRecord, credential_id: &str) -> Option<Credential> {
-    list(user).into_iter().find(|c| c.credential_id == credential_id)
+    user.webauthn_credentials().find(|c| c.credential_id == credential_id).map(Credential::from)
 }
 
 /// `excludeCredentials` / `allowCredentials`: every credential of the user.
 pub fn descriptors(user: &UserRecord) -> Vec<CredentialDescriptor> {
-    list(user).iter().map(|c| CredentialDescriptor::new(&c.credential_id, c.transports.as_deref())).collect()
+    user.webauthn_credentials().map(|c| CredentialDescriptor::new(&c.credential_id, c.transports.as_deref())).collect()
 }
 
 /// After a successful assertion: the new signature counter, `lastUsedAt`, and `rpId` when the
@@ -53,31 +53,21 @@ pub async fn record_use(
     counter: u32,
     rp_id: &str,
 ) -> Result<(), Internal> {
-    let store = app.store.as_ref();
-    for _ in 0..5 {
-        let Some(current) = user::find(store, user_id).await? else {
-            return Ok(());
-        };
-        let now = app.clock.now_ms();
-        let mut next = current.value.clone();
-        let Some(entry) = next.mfa_verifications.iter_mut().find(|v| {
-            v.get("type").and_then(Value::as_str) == Some("WebAuthn")
-                && v.get("credentialId").and_then(Value::as_str) == Some(credential_id)
+    let outcome = mfa::change(app, user_id, |user, now| {
+        let Some(entry) = user.mfa_verifications.iter_mut().find_map(|v| match v {
+            MfaVerification::WebAuthn(w) if w.credential_id == credential_id => Some(w),
+            _ => None,
         }) else {
-            return Ok(());
+            return Err(());
         };
-        if let Some(object) = entry.as_object_mut() {
-            let stored = object.get("counter").and_then(Value::as_u64).unwrap_or(0);
-            object.insert("counter".into(), Value::from(stored.max(u64::from(counter))));
-            object.insert("lastUsedAt".into(), Value::String(crate::domain::mfa::iso8601(now)));
-            object.entry("rpId").or_insert_with(|| Value::String(rp_id.to_owned()));
-        }
-        next.updated_at = now;
-        match user::update(store, &current, &next).await {
-            Ok(()) => return Ok(()),
-            Err(UserError::Stale | UserError::Taken(_)) => continue,
-            Err(UserError::Internal(e)) => return Err(e),
-        }
+        entry.counter = entry.counter.max(counter);
+        entry.last_used_at = Some(mfa::iso8601(now));
+        entry.rp_id.get_or_insert_with(|| rp_id.to_owned());
+        Ok(())
+    })
+    .await;
+    match outcome {
+        Ok(_) | Err(ChangeError::UserNotFound | ChangeError::Refused(())) => Ok(()),
+        Err(ChangeError::Internal(e)) => Err(e),
     }
-    Err(Internal::Store(StoreError::Unavailable("user record kept changing".into())))
 }

@@ -113,12 +113,12 @@ async fn bind(app: &App, user_id: &str, info: &Value) {
     let mut entry = info.clone();
     entry["id"] = json!("mfa-webauthn-1");
     entry["createdAt"] = json!("2026-01-01T00:00:00.000Z");
-    next.mfa_verifications.push(entry);
+    next.mfa_verifications.push(serde_json::from_value(entry).unwrap());
     user::update(app.store.as_ref(), &current, &next).await.unwrap();
 }
 
 fn stored_credential(user: &user::UserRecord) -> Value {
-    user.mfa_verifications.iter().find(|v| v["type"] == "WebAuthn").cloned().unwrap()
+    user.mfa_verifications.iter().map(|v| serde_json::to_value(v).unwrap()).find(|v| v["type"] == "WebAuthn").unwrap()
 }
 
 #[tokio::test]
