@@ -7,4 +7,5 @@ mod experience;
 mod machine_tokens;
 mod sign_in;
 mod store_outage;
+mod store_round_trips;
 mod user_tokens;

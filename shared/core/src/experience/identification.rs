@@ -50,8 +50,9 @@ pub(super) async fn identify(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         }
         _ => return Err(errors::verification_failed()),
     };
-    let user =
-        users::find_by_identifier(app, identifier).await?.ok_or_else(|| errors::user_not_exist(&identifier.value))?;
+    let user = users::find_by_identifier(app, &rules, identifier)
+        .await?
+        .ok_or_else(|| errors::user_not_exist(&identifier.value))?;
     finish_sign_in(app, &mut session, user, None).await
 }
 

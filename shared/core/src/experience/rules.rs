@@ -121,6 +121,11 @@ impl Rules {
             .map_err(|e| crate::error::Internal::Bug(format!("sign-in experience unreadable: {e}")).into())
     }
 
+    /// `usernamePolicy.caseSensitive` (default true), as `domain::user::username_case_sensitive`.
+    pub fn username_case_sensitive(&self) -> bool {
+        self.username_policy.as_ref().and_then(|p| p.get("caseSensitive")).and_then(Value::as_bool).unwrap_or(true)
+    }
+
     pub fn password_policy(&self) -> PasswordPolicy {
         PasswordPolicy::from_json(self.password_policy.as_ref())
     }

@@ -50,7 +50,7 @@ pub(super) async fn submit(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         profile::guard_mandatory(&rules, &session.storage.profile, Some(&user.value))?;
     }
 
-    users::apply_on_submit(app, &user_id, &session.storage.profile).await?;
+    users::apply_on_submit(app, user, &session.storage.profile).await?;
     session.storage.profile.clean_up();
     session.interaction.experience =
         Some(serde_json::to_value(&session.storage).map_err(|e| crate::error::Internal::Bug(e.to_string()))?);

@@ -2,6 +2,7 @@
 //! `domain::password`, with their failures turned into the Experience API's Logto errors.
 
 use super::errors;
+use super::rules::Rules;
 use super::storage::{Identifier, IdentifierType, Profile};
 use crate::App;
 use crate::domain::Versioned;
@@ -11,13 +12,13 @@ use crate::error::{ApiError, Internal};
 
 pub type User = Versioned<UserRecord>;
 
-/// Logto's `findUserByIdentifier`.
-pub async fn find_by_identifier(app: &App, identifier: &Identifier) -> Result<Option<User>, ApiError> {
+/// Logto's `findUserByIdentifier` (usernames per the tenant's case policy in `rules`, already
+/// read by every caller: no second read of the sign-in experience).
+pub async fn find_by_identifier(app: &App, rules: &Rules, identifier: &Identifier) -> Result<Option<User>, ApiError> {
     let store = app.store.as_ref();
     Ok(match identifier.kind {
         IdentifierType::Username => {
-            let case_sensitive = user::username_case_sensitive(app).await?;
-            user::find_by_username_as(store, &identifier.value, case_sensitive).await?
+            user::find_by_username_as(store, &identifier.value, rules.username_case_sensitive()).await?
         }
         IdentifierType::Email => user::find_by_email(store, &identifier.value).await?,
         IdentifierType::Phone => user::find_by_phone(store, &identifier.value).await?,
@@ -162,11 +163,17 @@ pub async fn remove_created(app: &App, record: UserRecord) -> Result<(), ApiErro
     user::delete(app.store.as_ref(), &current).await.map_err(user_error)
 }
 
-/// Submit: write the staged profile and `lastSignInAt` onto the user (re-read on races).
-pub async fn apply_on_submit(app: &App, user_id: &str, profile: &Profile) -> Result<UserRecord, ApiError> {
+/// Submit: write the staged profile and `lastSignInAt` onto `user` as the caller read it
+/// (re-read on races).
+pub async fn apply_on_submit(app: &App, user: User, profile: &Profile) -> Result<UserRecord, ApiError> {
     let store = app.store.as_ref();
+    let user_id = user.value.id.clone();
+    let mut read = Some(user);
     for _ in 0..5 {
-        let current = identified(app, Some(user_id)).await?;
+        let current = match read.take() {
+            Some(user) => user,
+            None => identified(app, Some(&user_id)).await?,
+        };
         let now = app.clock.now_ms();
         let mut next = current.value.clone();
         macro_rules! copy {

@@ -76,7 +76,7 @@ pub(in super::super) async fn send(ctx: &Ctx<'_>) -> Result<Response, ApiError> 
         rules.guard_email_blocklist(&body.identifier.value)?;
     }
 
-    let unknown = || async { users::find_by_identifier(app, &body.identifier).await.map(|u| u.is_none()) };
+    let unknown = || async { users::find_by_identifier(app, &rules, &body.identifier).await.map(|u| u.is_none()) };
     let skip_delivery = match body.interaction_event {
         InteractionEvent::ForgotPassword => unknown().await?,
         InteractionEvent::SignIn if !identified && rules.registration_disabled() => unknown().await?,

@@ -30,7 +30,7 @@ pub(in super::super) async fn verify(ctx: &Ctx<'_>) -> Result<Response, ApiError
     }
     let rules = rules::load(app).await?;
 
-    let user = users::find_by_identifier(app, &body.identifier).await?;
+    let user = users::find_by_identifier(app, &rules, &body.identifier).await?;
     let outcome = match users::password_matches(app, user.as_ref(), &body.password).await? {
         false => Err(errors::invalid_credentials()),
         true => match &user {
