@@ -89,6 +89,25 @@ export async function createApp(env) {
   };
 }
 
+/** Every account center field editable. */
+export const EDIT = { name: 'Edit', avatar: 'Edit', profile: 'Edit', username: 'Edit', email: 'Edit', password: 'Edit', mfa: 'Edit' };
+
+/** Open /account in a fresh browser: it sends the person to the sign-in page and back. */
+export async function openAccount(env, username, password = PASSWORD, options) {
+  const opened = await openPage(env.browser, options);
+  const { page } = opened;
+  await page.goto(`${env.endpoint}/account`);
+  await page.waitForURL((url) => url.pathname === '/sign-in');
+  await ready(page);
+  assert.equal(new URL(page.url()).searchParams.get('app_id'), 'account-center');
+  await shown(page).getByLabel(/username/i).fill(username);
+  await shown(page).getByLabel('Password').fill(password);
+  await shown(page).getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Your account', level: 1 }).waitFor();
+  assert.equal(new URL(page.url()).search, '', 'the code is gone from the address bar');
+  return opened;
+}
+
 /** Sign in on the page with a username and password. */
 export async function signInWithPassword(page, username, password = PASSWORD) {
   await shown(page).getByLabel(/username/i).fill(username);

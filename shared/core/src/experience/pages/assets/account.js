@@ -415,7 +415,8 @@ function renderFactors() {
   $('mfa-none').hidden = factors.length > 0;
   const has = (type) => factors.some((f) => f.type === type);
   $('totp-add').hidden = !editable('mfa') || !factorsEnabled.includes('Totp') || has('Totp');
-  $('backup-add').hidden = !editable('mfa') || !factorsEnabled.includes('BackupCode');
+  // Backup codes only back up another factor (Logto refuses them alone).
+  $('backup-add').hidden = !editable('mfa') || !factorsEnabled.includes('BackupCode') || !factors.some((f) => f.type !== 'BackupCode');
   $('backup-add').textContent = has('BackupCode') ? 'Generate new backup codes' : 'Generate backup codes';
 }
 
