@@ -43,6 +43,8 @@ enum Route {
     VerifyPassword,
     VerificationCode,
     VerificationCodeVerify,
+    WebAuthnRegistration,
+    WebAuthnRegistrationVerify,
 }
 
 const TABLE: &[(&str, Route)] = &[
@@ -55,6 +57,8 @@ const TABLE: &[(&str, Route)] = &[
     ("/api/verifications/password", Route::VerifyPassword),
     ("/api/verifications/verification-code", Route::VerificationCode),
     ("/api/verifications/verification-code/verify", Route::VerificationCodeVerify),
+    ("/api/verifications/web-authn/registration", Route::WebAuthnRegistration),
+    ("/api/verifications/web-authn/registration/verify", Route::WebAuthnRegistrationVerify),
 ];
 
 fn routes() -> Option<&'static Routes<Route>> {
@@ -101,6 +105,8 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
         (R::VerifyPassword, &Method::POST) => verifications::password::create(&ctx).await,
         (R::VerificationCode, &Method::POST) => verifications::code::create(&ctx).await,
         (R::VerificationCodeVerify, &Method::POST) => verifications::code::verify(&ctx).await,
+        (R::WebAuthnRegistration, &Method::POST) => verifications::web_authn::registration(&ctx).await,
+        (R::WebAuthnRegistrationVerify, &Method::POST) => verifications::web_authn::registration_verify(&ctx).await,
         _ => Err(ApiError::route_not_found()),
     }
 }

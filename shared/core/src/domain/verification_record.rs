@@ -52,6 +52,7 @@ pub enum VerificationRecord {
     Password(PasswordRecord),
     EmailVerificationCode(CodeRecord),
     PhoneVerificationCode(CodeRecord),
+    WebAuthn(WebAuthnRecord),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,11 +71,27 @@ pub struct CodeRecord {
     pub verified: bool,
 }
 
+/// A WebAuthn registration (`POST /api/verifications/web-authn/registration`): the challenge
+/// until the browser's response is verified, then the credential to bind (Logto's
+/// `WebAuthnVerificationRecordData`; the owner is [`Stored::user_id`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebAuthnRecord {
+    pub verified: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_challenge: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_rp_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_info: Option<super::mfa::webauthn::BindWebAuthn>,
+}
+
 impl VerificationRecord {
     pub fn is_verified(&self) -> bool {
         match self {
             VerificationRecord::Password(r) => r.verified,
             VerificationRecord::EmailVerificationCode(r) | VerificationRecord::PhoneVerificationCode(r) => r.verified,
+            VerificationRecord::WebAuthn(r) => r.verified,
         }
     }
 
@@ -86,6 +103,8 @@ impl VerificationRecord {
             VerificationRecord::EmailVerificationCode(r) | VerificationRecord::PhoneVerificationCode(r) => {
                 r.verified && r.template_type == USER_PERMISSION_VALIDATION
             }
+            // A new credential proves nothing about who holds the token.
+            VerificationRecord::WebAuthn(_) => false,
         }
     }
 }
