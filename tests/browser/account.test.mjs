@@ -71,6 +71,12 @@ test('sign in to /account through account-center, change the name and the passwo
     body: JSON.stringify({ password: 'Brand-new-pass-77' }),
   });
   assert.equal(check.status, 204, 'the new password works');
+
+  // Signing out ends the session at /oidc/session/end and comes back, signed out.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByText('You are signed out.').waitFor();
+  assert.equal(new URL(page.url()).pathname, '/account');
+  assert.ok(await page.getByRole('button', { name: 'Sign in' }).isVisible());
   assert.deepEqual(problems, []);
   await context.close();
 });
