@@ -105,6 +105,27 @@ test('change the primary email with a code sent to the new address', async () =>
   await context.close();
 });
 
+test('at 320 px wide every field is labelled and nothing scrolls sideways', async () => {
+  const user = await env.admin('POST', '/users', { username: unique('narrow'), password: PASSWORD });
+  const { context, page, problems } = await openAccount(env, user.username, PASSWORD, { width: 320, height: 640 });
+  const audit = await page.evaluate(() => {
+    const inputs = [...document.querySelectorAll('input')].filter((el) => el.offsetParent !== null);
+    return {
+      overflow: document.documentElement.scrollWidth - window.innerWidth,
+      inputs: inputs.length,
+      unlabelled: inputs.filter((i) => !i.labels.length || !i.labels[0].textContent.trim()).map((i) => i.id),
+      headings: [...document.querySelectorAll('h1, h2')].filter((el) => el.offsetParent !== null).map((h) => h.textContent),
+    };
+  });
+  assert.ok(audit.overflow <= 0, `overflows by ${audit.overflow}px`);
+  assert.ok(audit.inputs >= 5, `${audit.inputs} inputs`);
+  assert.deepEqual(audit.unlabelled, []);
+  assert.deepEqual(audit.headings, ['Your account', 'Profile', 'Password', 'Email', 'Two-step verification']);
+  await snap(page, 'account-narrow');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('with the account center off, the page says so instead of failing', async () => {
   const user = await env.admin('POST', '/users', { username: unique('closed'), password: PASSWORD });
   await env.admin('PATCH', '/account-center', { enabled: false });

@@ -749,6 +749,7 @@ function render() {
   $('password-part').hidden = !editable('password');
   $('email-part').hidden = access('email') === 'Off';
   $('email-current').textContent = me.primaryEmail ? `Your email is ${me.primaryEmail}.` : 'Your account has no email yet.';
+  document.querySelector('label[for="email-new"]').textContent = me.primaryEmail ? 'New email' : 'Email';
   // While a code is on its way the code step shows instead of the form.
   $('email-form').hidden = !editable('email') || !$('email-code-form').hidden;
   $('mfa-part').hidden = access('mfa') === 'Off';
