@@ -39,10 +39,11 @@ async fn the_demo_app_gets_a_code_after_sign_in_and_consent() {
 
     let (code, _) = authorization_code::find(&t.app, &callback.code()).await.unwrap().expect("a live code");
     let request = code.request;
-    assert_eq!((request.client_id.as_str(), request.account_id.as_str()), ("demo-app", "user-1"));
+    let context = &request.context;
+    assert_eq!((context.client_id.as_str(), context.account_id.as_str()), ("demo-app", "user-1"));
     assert_eq!(request.redirect_uri, authorization.redirect_uri);
-    assert_eq!(request.scope, "openid offline_access profile email");
-    assert_eq!(request.nonce.as_deref(), Some(authorization.nonce.as_str()));
+    assert_eq!(context.scope, "openid offline_access profile email");
+    assert_eq!(context.nonce.as_deref(), Some(authorization.nonce.as_str()));
     assert_eq!(request.code_challenge, authorization.pkce.as_ref().map(|p| p.challenge.clone()));
 
     // The same browser, signed in and consented: the next authorization comes straight back.

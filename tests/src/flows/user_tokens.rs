@@ -6,6 +6,7 @@
 //! replayed refresh token after the 3 s grace revokes the grant, suspension revokes it all.
 
 use edgeid_core::config::MANAGEMENT_API_INDICATOR;
+use edgeid_core::domain::auth_context::AuthContext;
 use edgeid_core::domain::authorization_code::{self, CodeRequest};
 use edgeid_core::domain::grant::{self, GrantRecord};
 use edgeid_core::store::Store as _;
@@ -101,15 +102,18 @@ impl World {
         let code = authorization_code::issue(
             app,
             CodeRequest {
-                grant_id: g.id.clone(),
-                client_id: self.app_id.clone(),
-                account_id: self.user_id.clone(),
+                context: AuthContext {
+                    grant_id: g.id.clone(),
+                    client_id: self.app_id.clone(),
+                    account_id: self.user_id.clone(),
+                    scope: scope.into(),
+                    resource: vec![API.into()],
+                    nonce: Some("nonce-1".into()),
+                    auth_time: app.clock.now_secs(),
+                    ..Default::default()
+                },
                 redirect_uri: REDIRECT.into(),
                 code_challenge: Some(pkce.challenge.clone()),
-                scope: scope.into(),
-                resource: vec![API.into()],
-                nonce: Some("nonce-1".into()),
-                auth_time: app.clock.now_secs(),
                 ..Default::default()
             },
         )

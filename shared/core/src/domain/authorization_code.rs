@@ -10,6 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::auth_context::AuthContext;
 use super::table::{decode, encode};
 use super::token_hash;
 use crate::App;
@@ -28,32 +29,14 @@ const CODE_BYTES: usize = 32;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CodeRequest {
-    pub grant_id: String,
-    pub client_id: String,
-    pub account_id: String,
+    /// What was authorized, in which sign-in (copied to the refresh tokens).
+    #[serde(flatten)]
+    pub context: AuthContext,
     /// The `redirect_uri` of the authorization request; the token request must repeat it.
     pub redirect_uri: String,
     /// The S256 `code_challenge` (edgeid supports no other method), if the client sent one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_challenge: Option<String>,
-    /// The requested scopes, space-separated (OIDC and resource scopes).
-    pub scope: String,
-    /// The resource indicator(s) of the request (after Logto's default-resource rule); a token
-    /// may be asked for one of these.
-    #[serde(default)]
-    pub resource: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nonce: Option<String>,
-    /// When the user authenticated (seconds since the epoch).
-    pub auth_time: i64,
-    #[serde(default)]
-    pub amr: Vec<String>,
-    /// The session the code was issued in (its record id).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_uid: Option<String>,
-    /// The session id to put in the ID token as `sid`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sid: Option<String>,
     /// The `claims` request parameter, if any (Logto does not support it; kept for parity).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claims: Option<serde_json::Value>,
@@ -117,14 +100,17 @@ mod tests {
 
     fn request() -> CodeRequest {
         CodeRequest {
-            grant_id: "g1".into(),
-            client_id: "spa".into(),
-            account_id: "user1".into(),
+            context: AuthContext {
+                grant_id: "g1".into(),
+                client_id: "spa".into(),
+                account_id: "user1".into(),
+                scope: "openid profile".into(),
+                nonce: Some("n".into()),
+                auth_time: testing::T0 / 1000,
+                ..Default::default()
+            },
             redirect_uri: "https://spa.example.com/callback".into(),
             code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
-            scope: "openid profile".into(),
-            nonce: Some("n".into()),
-            auth_time: testing::T0 / 1000,
             ..Default::default()
         }
     }

@@ -12,6 +12,7 @@
 pub mod access_token;
 pub mod account_center;
 pub mod application;
+pub mod auth_context;
 pub mod authorization_code;
 pub mod claims;
 pub mod connector;

@@ -15,6 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::application::{ApplicationRecord, ApplicationType};
+use super::auth_context::AuthContext;
 use super::grant::{self, TokenKind};
 use super::table::{decode, encode};
 use super::token_hash;
@@ -41,23 +42,9 @@ const TOKEN_BYTES: usize = 32;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefreshTokenRecord {
-    pub account_id: String,
-    pub client_id: String,
-    pub grant_id: String,
-    /// The scopes of the authorization (OIDC and resource scopes), space-separated.
-    pub scope: String,
-    /// Resource indicators of the authorization.
-    #[serde(default)]
-    pub resource: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nonce: Option<String>,
-    pub auth_time: i64,
-    #[serde(default)]
-    pub amr: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sid: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_uid: Option<String>,
+    /// What was authorized, in which sign-in (from the authorization code, kept by rotation).
+    #[serde(flatten)]
+    pub context: AuthContext,
     /// Seconds since the epoch.
     pub iat: i64,
     pub exp: i64,
@@ -68,14 +55,6 @@ pub struct RefreshTokenRecord {
 }
 
 impl RefreshTokenRecord {
-    pub fn scopes(&self) -> impl Iterator<Item = &str> {
-        self.scope.split(' ').filter(|s| !s.is_empty())
-    }
-
-    pub fn has_scope(&self, wanted: &str) -> bool {
-        self.scopes().any(|s| s == wanted)
-    }
-
     pub fn is_expired(&self, now_secs: i64) -> bool {
         self.exp <= now_secs
     }
@@ -138,10 +117,10 @@ pub fn prepare(app: &App, token: &RefreshTokenRecord) -> Result<(String, Vec<Wri
             options: PutOptions::IF_ABSENT.expiring_at(exp_ms.saturating_add(EXPIRED_KEPT_MS)),
         },
         grant::index_op(
-            &token.grant_id,
+            &token.context.grant_id,
             TokenKind::Refresh,
             &hash,
-            &token.client_id,
+            &token.context.client_id,
             exp_ms.saturating_add(EXPIRED_KEPT_MS),
         )?,
     ];
@@ -229,10 +208,13 @@ mod tests {
 
     fn token(iat: i64, ttl: i64) -> RefreshTokenRecord {
         RefreshTokenRecord {
-            account_id: "u1".into(),
-            client_id: "c".into(),
-            grant_id: "g1".into(),
-            scope: "openid offline_access".into(),
+            context: AuthContext {
+                account_id: "u1".into(),
+                client_id: "c".into(),
+                grant_id: "g1".into(),
+                scope: "openid offline_access".into(),
+                ..Default::default()
+            },
             iat,
             exp: iat + ttl,
             iiat: iat,

@@ -563,7 +563,8 @@ mod tests {
         let web = format!("client_id=web-app&redirect_uri={}&response_type=code&scope=openid", urlencode(WEB_CB));
         let callback = sign_in(&app, &web, &mut jar, "user-1").await;
         let code = param(&callback, "code").unwrap();
-        let sid = crate::domain::authorization_code::find(&app, &code).await.unwrap().unwrap().0.request.sid.unwrap();
+        let sid =
+            crate::domain::authorization_code::find(&app, &code).await.unwrap().unwrap().0.request.context.sid.unwrap();
         let (_, headers, page) = get(&app, "/oidc/session/end?client_id=web-app", &jar_header(&jar)).await;
         keep_cookies(&mut jar, &headers);
         let (status, _, _) =

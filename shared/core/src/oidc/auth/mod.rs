@@ -21,6 +21,7 @@ use http::{HeaderMap, HeaderValue, Method};
 
 use self::request::{Failure, Target};
 use crate::domain::application::{ApplicationRecord, ApplicationType};
+use crate::domain::auth_context::AuthContext;
 use crate::domain::authorization_code::{self, CodeRequest};
 use crate::domain::cookie_keys::CookieKey;
 use crate::domain::grant;
@@ -173,18 +174,20 @@ impl Flow<'_> {
         let code = authorization_code::issue(
             app,
             CodeRequest {
-                grant_id: grant.id.clone(),
-                client_id: params.client_id.clone(),
-                account_id: session.account_id.clone(),
+                context: AuthContext {
+                    grant_id: grant.id.clone(),
+                    client_id: params.client_id.clone(),
+                    account_id: session.account_id.clone(),
+                    scope: scope.join(" "),
+                    resource: params.resources.clone(),
+                    nonce: params.nonce.clone(),
+                    auth_time: session.login_ts,
+                    amr: session.amr.clone(),
+                    session_uid: Some(session.uid.clone()),
+                    sid: Some(session.sid.clone()).filter(|sid| !sid.is_empty()),
+                },
                 redirect_uri: params.redirect_uri.clone(),
                 code_challenge: params.code_challenge.clone(),
-                scope: scope.join(" "),
-                resource: params.resources.clone(),
-                nonce: params.nonce.clone(),
-                auth_time: session.login_ts,
-                amr: session.amr.clone(),
-                session_uid: Some(session.uid.clone()),
-                sid: Some(session.sid.clone()).filter(|sid| !sid.is_empty()),
                 claims: None,
             },
         )

@@ -410,12 +410,12 @@ async fn authorize_sign_in_resume_consent_code() {
 
     let code = param(&callback, "code").unwrap();
     let (record, _) = authorization_code::find(&app, &code).await.unwrap().unwrap();
-    let r = record.request;
-    assert_eq!((r.client_id.as_str(), r.account_id.as_str(), r.redirect_uri.as_str()), ("spa-app", "user-1", SPA_CB));
-    assert_eq!(r.scope, "openid offline_access profile read");
-    assert_eq!(r.resource, [API]);
-    assert_eq!((r.nonce.as_deref(), r.code_challenge.as_deref()), (Some("n1"), Some(CHALLENGE)));
-    assert_eq!((r.auth_time, r.amr.as_slice()), (T0 / 1000, ["pwd".to_owned()].as_slice()));
+    let (r, c) = (record.request.clone(), record.request.context);
+    assert_eq!((c.client_id.as_str(), c.account_id.as_str(), r.redirect_uri.as_str()), ("spa-app", "user-1", SPA_CB));
+    assert_eq!(c.scope, "openid offline_access profile read");
+    assert_eq!(c.resource, [API]);
+    assert_eq!((c.nonce.as_deref(), r.code_challenge.as_deref()), (Some("n1"), Some(CHALLENGE)));
+    assert_eq!((c.auth_time, c.amr.as_slice()), (T0 / 1000, ["pwd".to_owned()].as_slice()));
 
     // Signed in with a grant: a new request without prompt=consent gets a code straight away,
     // and prompt=none works.

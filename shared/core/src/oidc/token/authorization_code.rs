@@ -53,10 +53,11 @@ pub async fn exchange(app: &App, client: &Client, params: &FormParams) -> Result
     let (stored, _) =
         authorization_code::find(app, code).await?.ok_or_else(|| invalid_grant("authorization code not found"))?;
     let request = &stored.request;
-    if request.client_id != client.id() {
+    let context = &request.context;
+    if context.client_id != client.id() {
         return Err(invalid_grant("client mismatch"));
     }
-    let grant = grant::find(app, &request.grant_id).await?.ok_or_else(|| invalid_grant("grant not found"))?.value;
+    let grant = grant::find(app, &context.grant_id).await?.ok_or_else(|| invalid_grant("grant not found"))?.value;
     if grant.client_id != client.id() {
         return Err(invalid_grant("client mismatch"));
     }
@@ -74,28 +75,19 @@ pub async fn exchange(app: &App, client: &Client, params: &FormParams) -> Result
         CodeUse::Missing => return Err(invalid_grant("authorization code not found")),
     }
 
-    let user = account::load(app, &request.account_id).await?;
-    if request.account_id != grant.account_id {
+    let user = account::load(app, &context.account_id).await?;
+    if context.account_id != grant.account_id {
         return Err(invalid_grant("accountId mismatch"));
     }
 
-    let scopes: Vec<&str> = request.scope.split(' ').filter(|s| !s.is_empty()).collect();
-    let resource = user_tokens::resolve_resource(app, params, &request.resource, &scopes).await?;
+    let scopes: Vec<&str> = context.scope.split(' ').filter(|s| !s.is_empty()).collect();
+    let resource = user_tokens::resolve_resource(app, params, &context.resource, &scopes).await?;
 
     let mut writes = Vec::new();
     let refresh = if issues_refresh_token(client, &scopes) {
         let now = app.clock.now_secs();
         let record = RefreshTokenRecord {
-            account_id: request.account_id.clone(),
-            client_id: request.client_id.clone(),
-            grant_id: request.grant_id.clone(),
-            scope: request.scope.clone(),
-            resource: request.resource.clone(),
-            nonce: request.nonce.clone(),
-            auth_time: request.auth_time,
-            amr: request.amr.clone(),
-            sid: request.sid.clone(),
-            session_uid: request.session_uid.clone(),
+            context: context.clone(),
             iat: now,
             exp: now.saturating_add(refresh_token::ttl_secs(&client.record)),
             iiat: now,
@@ -118,10 +110,10 @@ pub async fn exchange(app: &App, client: &Client, params: &FormParams) -> Result
             gty: "authorization_code",
             scopes: &scopes,
             resource,
-            id_token_scope: &request.scope,
-            nonce: request.nonce.as_deref(),
-            auth_time: request.auth_time,
-            sid: request.sid.as_deref(),
+            id_token_scope: &context.scope,
+            nonce: context.nonce.as_deref(),
+            auth_time: context.auth_time,
+            sid: context.sid.as_deref(),
             refresh_token: refresh,
             writes,
         },

@@ -67,7 +67,8 @@ async fn introspect_opaque(
             refresh_token::find(app, token).await?.and_then(|f| {
                 let live = !f.token.is_expired(now) && !f.is_spent(app.clock.now_ms());
                 let t = f.token;
-                live.then_some((t.account_id, t.client_id, t.grant_id, t.exp, t.iat, t.sid, t.scope, None))
+                let c = t.context;
+                live.then_some((c.account_id, c.client_id, c.grant_id, t.exp, t.iat, c.sid, c.scope, None))
             })
         } else {
             opaque::find(app, token)

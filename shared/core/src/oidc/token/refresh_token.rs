@@ -38,14 +38,15 @@ pub async fn exchange(app: &App, client: &Client, params: &FormParams) -> Result
 
     let found = refresh_token::find(app, value).await?.ok_or_else(|| invalid_grant("refresh token not found"))?;
     let token = &found.token;
-    if token.client_id != client.id() {
+    let context = &token.context;
+    if context.client_id != client.id() {
         return Err(invalid_grant("client mismatch"));
     }
     let now = app.clock.now_secs();
     if token.is_expired(now) {
         return Err(invalid_grant("refresh token is expired"));
     }
-    let grant = grant::find(app, &token.grant_id).await?.ok_or_else(|| invalid_grant("grant not found"))?.value;
+    let grant = grant::find(app, &context.grant_id).await?.ok_or_else(|| invalid_grant("grant not found"))?.value;
     if grant.client_id != client.id() {
         return Err(invalid_grant("client mismatch"));
     }
@@ -55,7 +56,7 @@ pub async fn exchange(app: &App, client: &Client, params: &FormParams) -> Result
             let mut missing: Vec<&str> = Vec::new();
             let mut scopes: Vec<&str> = Vec::new();
             for s in requested.split(' ') {
-                if !token.has_scope(s) && !missing.contains(&s) {
+                if !context.has_scope(s) && !missing.contains(&s) {
                     missing.push(s);
                 }
                 if !scopes.contains(&s) {
@@ -71,11 +72,11 @@ pub async fn exchange(app: &App, client: &Client, params: &FormParams) -> Result
             }
             scopes
         }
-        None => token.scopes().collect(),
+        None => context.scopes().collect(),
     };
 
-    let user = account::load(app, &token.account_id).await?;
-    if token.account_id != grant.account_id {
+    let user = account::load(app, &context.account_id).await?;
+    if context.account_id != grant.account_id {
         return Err(invalid_grant("accountId mismatch"));
     }
 
@@ -105,7 +106,7 @@ pub async fn exchange(app: &App, client: &Client, params: &FormParams) -> Result
         value.to_owned()
     };
 
-    let resource = user_tokens::resolve_resource(app, params, &token.resource, &scopes).await?;
+    let resource = user_tokens::resolve_resource(app, params, &context.resource, &scopes).await?;
     let id_token_scope = scopes.join(" ");
     user_tokens::respond(
         app,
@@ -117,9 +118,9 @@ pub async fn exchange(app: &App, client: &Client, params: &FormParams) -> Result
             scopes: &scopes,
             resource,
             id_token_scope: &id_token_scope,
-            nonce: token.nonce.as_deref(),
-            auth_time: token.auth_time,
-            sid: token.sid.as_deref(),
+            nonce: context.nonce.as_deref(),
+            auth_time: context.auth_time,
+            sid: context.sid.as_deref(),
             refresh_token: Some(returned),
             writes,
         },

@@ -52,7 +52,7 @@ async fn revoke_opaque(
     let refresh_first = hint == Some("refresh_token");
     for refresh in [refresh_first, !refresh_first] {
         let found = if refresh {
-            refresh_token::find(app, token).await?.map(|f| (f.token.client_id, f.token.grant_id, true))
+            refresh_token::find(app, token).await?.map(|f| (f.token.context.client_id, f.token.context.grant_id, true))
         } else {
             opaque::find(app, token).await?.map(|t| (t.client_id, t.grant_id, false))
         };

@@ -5,6 +5,7 @@
 use http::StatusCode;
 use serde_json::{Value, json};
 
+use crate::domain::auth_context::AuthContext;
 use crate::domain::authorization_code::{self, CodeRequest};
 use crate::domain::grant::{self, GrantRecord};
 use crate::domain::refresh_token::REUSE_GRACE_MS;
@@ -58,16 +59,19 @@ async fn code_with(
     let code = authorization_code::issue(
         app,
         CodeRequest {
-            grant_id: g.id.clone(),
-            client_id: client.into(),
-            account_id: USER.into(),
+            context: AuthContext {
+                grant_id: g.id.clone(),
+                client_id: client.into(),
+                account_id: USER.into(),
+                scope: scope.into(),
+                resource: resources.iter().map(|r| (*r).to_owned()).collect(),
+                nonce: Some("n-0S6_WzA2Mj".into()),
+                auth_time: T0 / 1000 - 5,
+                sid: Some("sid-1".into()),
+                ..Default::default()
+            },
             redirect_uri: REDIRECT.into(),
             code_challenge: challenge.map(str::to_owned),
-            scope: scope.into(),
-            resource: resources.iter().map(|r| (*r).to_owned()).collect(),
-            nonce: Some("n-0S6_WzA2Mj".into()),
-            auth_time: T0 / 1000 - 5,
-            sid: Some("sid-1".into()),
             ..Default::default()
         },
     )
