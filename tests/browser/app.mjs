@@ -54,12 +54,17 @@ export async function createApp(env) {
 
   return {
     app,
-    /** A fresh browser opened on the app's authorization request, showing the sign-in page. */
-    async startSignIn(options, extra) {
+    /**
+     * A fresh browser opened on the app's authorization request, showing the sign-in page
+     * (`before(context)` runs first, e.g. to route requests; `wait: false` when the page leaves
+     * at once).
+     */
+    async startSignIn(options, extra, { before, wait = true } = {}) {
       const opened = await openPage(env.browser, options);
+      if (before) await before(opened.context);
       const auth = authorization(extra);
       await opened.page.goto(auth.url);
-      await ready(opened.page);
+      if (wait) await ready(opened.page);
       return { ...opened, auth };
     },
     /** Wait for the app's callback, exchange the code, return the verified ID token claims. */

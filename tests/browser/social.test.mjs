@@ -88,6 +88,20 @@ test('an account with the same email: the page offers to link, and linking signs
   await context.close();
 });
 
+test("an app's direct_sign_in=social:<target> goes straight to the provider and back into the app", async () => {
+  const socialId = unique('social-sub');
+  let seen;
+  const { context, page, auth, problems } = await client.startSignIn(undefined, { direct_sign_in: 'social:mock-social' }, {
+    before: async (context) => (seen = await provider(context, { userId: socialId })),
+    wait: false,
+  });
+  const claims = await client.finish(page, auth);
+  assert.equal(seen.length, 1, 'the provider was asked once');
+  assert.equal((await env.admin('GET', `/users/${claims.sub}`)).identities['mock-social']?.userId, socialId);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a state that does not match the one this tab sent is refused before the Experience API sees it', async () => {
   const { context, page, problems } = await client.startSignIn();
   await provider(context, { userId: unique('social-sub') }, (state) => `${state}x`);

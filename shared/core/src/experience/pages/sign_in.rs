@@ -15,8 +15,9 @@ pub const ASSETS_PREFIX: &str = "/sign-in/assets/";
 
 /// The paths that render the page: Logto's experience routes that `first_screen` maps to
 /// (`packages/schemas/src/consts/experience.ts`) plus the SPA's own `/forgot-password`.
-/// Enterprise SSO is not offered: `/single-sign-on` shows the sign-in form and
-/// `/direct/<method>/<target>?fallback=<screen>` (`direct_sign_in`) its fallback screen.
+/// Enterprise SSO is not offered: `/single-sign-on` shows the sign-in form.
+/// `/direct/<method>/<target>?fallback=<screen>` (`direct_sign_in`) starts social sign-in with
+/// the connector of that target, or shows the fallback screen.
 pub const SCREENS: &[&str] = &[
     "/sign-in",
     "/register",

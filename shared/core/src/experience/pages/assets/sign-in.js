@@ -519,7 +519,7 @@ function renderSocial() {
         button.append(Object.assign(document.createElement('span'), { className: 'badge', textContent: connectorName(connector).slice(0, 1).toUpperCase() }));
       }
       button.append(`Continue with ${connectorName(connector)}`);
-      button.addEventListener('click', () => startSocial(connector, button, box));
+      button.addEventListener('click', () => startSocial(connector, box.closest('section').querySelector('form .error'), button));
       const item = document.createElement('li');
       item.append(button);
       list.append(item);
@@ -530,8 +530,7 @@ function renderSocial() {
 
 // Ask the Experience API for the provider's authorization URL and go there; `state` is kept in
 // this tab to check the way back, as Logto's page does.
-async function startSocial(connector, button, box) {
-  const errorBox = box.closest('section').querySelector('form .error');
+async function startSocial(connector, errorBox, button = {}) {
   errorBox.textContent = '';
   button.disabled = true;
   try {
@@ -1006,6 +1005,10 @@ async function main() {
   show(screenFor(location.pathname), false);
   document.body.dataset.ready = 'true';
   if (location.pathname.startsWith('/callback/')) await socialCallback();
+  // `direct_sign_in=social:<target>`: straight to that provider (else the fallback screen shows).
+  const [, method, target] = location.pathname.match(/^\/direct\/([^/]+)\/([^/]+)/) || [];
+  const direct = method === 'social' && socialConnectors().find((c) => c.target === decodeURIComponent(target));
+  if (direct) await startSocial(direct, $('sign-in-error'));
 }
 
 main();
