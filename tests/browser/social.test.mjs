@@ -102,6 +102,28 @@ test("an app's direct_sign_in=social:<target> goes straight to the provider and 
   await context.close();
 });
 
+test('registering through a social account asks for the username the sign-up settings require', async () => {
+  await env.admin('PATCH', '/sign-in-exp', { signUp: { identifiers: ['username'], password: false, verify: false } });
+  try {
+    const { context, page, auth, problems } = await client.startSignIn();
+    await provider(context, { userId: unique('social-sub'), name: 'Needs A Name' });
+    await page.getByRole('button', { name: 'Continue with Mock Social' }).first().click();
+    await page.getByRole('heading', { name: 'Complete your account' }).waitFor();
+    assert.equal(await shown(page).getByLabel('Email').isVisible(), false, 'only the username is asked');
+    const username = unique('socialite');
+    await shown(page).getByLabel('Username').fill(username);
+    await shown(page).getByRole('button', { name: 'Continue' }).click();
+    const claims = await client.finish(page, auth);
+    const user = await env.admin('GET', `/users/${claims.sub}`);
+    assert.equal(user.username, username);
+    assert.ok(user.identities['mock-social'], 'the new account carries the social identity');
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    await env.admin('PATCH', '/sign-in-exp', { signUp: { identifiers: [], password: false, verify: false } });
+  }
+});
+
 test('a state that does not match the one this tab sent is refused before the Experience API sees it', async () => {
   const { context, page, problems } = await client.startSignIn();
   await provider(context, { userId: unique('social-sub') }, (state) => `${state}x`);
