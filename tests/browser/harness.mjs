@@ -6,13 +6,15 @@
 // CHROMIUM the browser (default /usr/bin/chromium); EDGEID_SCREENSHOTS=<dir> saves a PNG of
 // each screen there.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+
+import { freePort, spawnLocal } from '../js/support/edgeid.mjs';
+
+export { freePort };
 
 // npm packages live in the CI cache (.ci/tools.sh exports NODE_PATH); resolve them there.
 const require = createRequire(import.meta.url);
@@ -22,64 +24,19 @@ export const load = async (name) => {
 };
 const { chromium } = await load('playwright-core');
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const binary =
-  process.env.EDGEID_LOCAL_BIN ??
-  path.join(process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, 'target'), 'debug', 'edgeid-local');
 const browserPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const screenshots = process.env.EDGEID_SCREENSHOTS;
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /** Start edgeid-local and Chromium; `stop()` ends both and removes the temporary files. */
 export async function start() {
-  assert.ok(existsSync(binary), `edgeid-local binary not found at ${binary}: run \`cargo build -p edgeid-local\` first`);
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
   const messageDir = mkdtempSync(path.join(tmpdir(), 'edgeid-messages-'));
-  let log = '';
-  const server = spawn(binary, [], {
-    env: {
-      ...process.env,
-      EDGEID_STORE: 'memory',
-      EDGEID_HOST: '127.0.0.1',
-      EDGEID_PORT: String(port),
-      EDGEID_ENDPOINT: endpoint,
-      // Logto's test mode: `development-user-id` makes a loopback request an admin.
-      EDGEID_DEV_ADMIN: '1',
-      // Logto's mock email/SMS connectors write each message here.
-      MOCK_CONNECTOR_MESSAGE_DIR: messageDir,
-      RUST_LOG: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const server = await spawnLocal({
+    // Logto's test mode: `development-user-id` makes a loopback request an admin.
+    EDGEID_DEV_ADMIN: '1',
+    // Logto's mock email/SMS connectors write each message here.
+    MOCK_CONNECTOR_MESSAGE_DIR: messageDir,
   });
-  server.stderr.on('data', (chunk) => {
-    log += chunk;
-  });
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`edgeid-local did not start in 20 s:\n${log}`)), 20_000);
-    let out = '';
-    server.stdout.on('data', (chunk) => {
-      out += chunk;
-      if (out.includes('edgeid-local listening on ')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    server.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`edgeid-local exited with ${code} during start-up:\n${log}`));
-    });
-  });
+  const { endpoint } = server;
 
   if (screenshots) mkdirSync(screenshots, { recursive: true });
   // launch() runs the browser on a fresh temporary profile (user-data-dir), deleted on close.
@@ -101,7 +58,7 @@ export async function start() {
   return {
     endpoint,
     browser,
-    serverLog: () => log,
+    serverLog: server.log,
     /** The last message Logto's mock email connector wrote (`{address, code, type, …}`). */
     lastEmail() {
       return JSON.parse(readFileSync(path.join(messageDir, 'mock_email_record.txt'), 'utf8'));
@@ -119,7 +76,7 @@ export async function start() {
     },
     async stop() {
       await browser.close();
-      server.kill('SIGTERM');
+      server.stop();
       rmSync(messageDir, { recursive: true, force: true });
     },
   };

@@ -7,26 +7,12 @@
 // EDGEID_LOCAL_BIN overrides the binary (default: $CARGO_TARGET_DIR or ./target, /debug/).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 
-// The npm packages live in the CI cache (.ci/tools.sh exports NODE_PATH). ESM `import` ignores
-// NODE_PATH, CommonJS resolution honours it: resolve there, import the file it finds.
-const require = createRequire(import.meta.url);
-const load = (name) => import(pathToFileURL(require.resolve(name)).href);
+import { MANAGEMENT_API, load, spawnLocal } from './support/edgeid.mjs';
+
 const client = await load('openid-client');
 const { createRemoteJWKSet, jwtVerify } = await load('jose');
-
-const MANAGEMENT_API = 'https://default.logto.app/api';
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const binary =
-  process.env.EDGEID_LOCAL_BIN ??
-  path.join(process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, 'target'), 'debug', 'edgeid-local');
 
 // Logto-style ids: 21 lowercase alphanumerics.
 const randomId = () => randomBytes(21).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, 'a').slice(0, 21);
@@ -34,61 +20,15 @@ const clientId = randomId();
 const clientSecret = randomBytes(24).toString('base64url');
 
 let server;
-let serverLog = '';
 let issuer;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 before(async () => {
-  assert.ok(existsSync(binary), `edgeid-local binary not found at ${binary}: run \`cargo build -p edgeid-local\` first`);
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  issuer = `${endpoint}/oidc`;
-  server = spawn(binary, [], {
-    env: {
-      ...process.env,
-      EDGEID_STORE: 'memory',
-      EDGEID_HOST: '127.0.0.1',
-      EDGEID_PORT: String(port),
-      EDGEID_ENDPOINT: endpoint,
-      EDGEID_BOOTSTRAP_CLIENT_ID: clientId,
-      EDGEID_BOOTSTRAP_CLIENT_SECRET: clientSecret,
-      RUST_LOG: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stderr.on('data', (chunk) => {
-    serverLog += chunk;
-  });
-  // The server prints one line on stdout once it accepts connections.
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`edgeid-local did not start in 20 s:\n${serverLog}`)), 20_000);
-    let out = '';
-    server.stdout.on('data', (chunk) => {
-      out += chunk;
-      if (out.includes('edgeid-local listening on ')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    server.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`edgeid-local exited with ${code} during start-up:\n${serverLog}`));
-    });
-  });
+  server = await spawnLocal({ EDGEID_BOOTSTRAP_CLIENT_ID: clientId, EDGEID_BOOTSTRAP_CLIENT_SECRET: clientSecret });
+  issuer = server.issuer;
 });
 
 after(() => {
-  server?.kill('SIGTERM');
+  server?.stop();
 });
 
 async function discover(secret) {

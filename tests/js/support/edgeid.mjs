@@ -42,7 +42,8 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 export const randomId = (length = 21) =>
   Array.from(randomBytes(length), (b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
 
-function freePort() {
+/** A TCP port nobody listens on now (bind :0, read it, close). */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -54,24 +55,19 @@ function freePort() {
 }
 
 /**
- * The server under test: `{ endpoint, issuer, admin: {id, secret}, stop() }`.
- * A fresh edgeid-local (memory store) unless EDGEID_JS_URL names a running host.
+ * The real edgeid-local binary on a free port with the memory store, `env` on top of the
+ * defaults; resolves once it prints that it listens (20 s at most, else rejects with its log).
+ * Returns `{ endpoint, issuer, log(), stop() }`. Every JS suite starts its server through this
+ * (tests/js via `startServer`, tests/browser/harness.mjs, tests/js/openid-client.test.mjs).
+ * EDGEID_LOCAL_BIN overrides the binary (default: $CARGO_TARGET_DIR or ./target, /debug/).
  */
-export async function startServer() {
-  if (process.env.EDGEID_JS_URL) {
-    const endpoint = process.env.EDGEID_JS_URL.replace(/\/$/, '');
-    const id = process.env.EDGEID_JS_CLIENT_ID;
-    const secret = process.env.EDGEID_JS_CLIENT_SECRET;
-    assert.ok(id && secret, 'EDGEID_JS_URL needs EDGEID_JS_CLIENT_ID and EDGEID_JS_CLIENT_SECRET (the bootstrap app)');
-    return { endpoint, issuer: `${endpoint}/oidc`, admin: { id, secret }, stop() {} };
-  }
+export async function spawnLocal(env = {}) {
   const binary =
     process.env.EDGEID_LOCAL_BIN ??
     path.join(process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, 'target'), 'debug', 'edgeid-local');
   assert.ok(existsSync(binary), `edgeid-local binary not found at ${binary}: run \`cargo build -p edgeid-local\` first`);
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const admin = { id: randomId(), secret: randomBytes(24).toString('base64url') };
   let log = '';
   const child = spawn(binary, [], {
     env: {
@@ -80,9 +76,8 @@ export async function startServer() {
       EDGEID_HOST: '127.0.0.1',
       EDGEID_PORT: String(port),
       EDGEID_ENDPOINT: endpoint,
-      EDGEID_BOOTSTRAP_CLIENT_ID: admin.id,
-      EDGEID_BOOTSTRAP_CLIENT_SECRET: admin.secret,
       RUST_LOG: process.env.RUST_LOG ?? 'warn',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -105,13 +100,24 @@ export async function startServer() {
       reject(new Error(`edgeid-local exited with ${code} during start-up:\n${log}`));
     });
   });
-  return {
-    endpoint,
-    issuer: `${endpoint}/oidc`,
-    admin,
-    log: () => log,
-    stop: () => child.kill('SIGTERM'),
-  };
+  return { endpoint, issuer: `${endpoint}/oidc`, log: () => log, stop: () => child.kill('SIGTERM') };
+}
+
+/**
+ * The server under test: `{ endpoint, issuer, admin: {id, secret}, stop() }`.
+ * A fresh edgeid-local (memory store) unless EDGEID_JS_URL names a running host.
+ */
+export async function startServer() {
+  if (process.env.EDGEID_JS_URL) {
+    const endpoint = process.env.EDGEID_JS_URL.replace(/\/$/, '');
+    const id = process.env.EDGEID_JS_CLIENT_ID;
+    const secret = process.env.EDGEID_JS_CLIENT_SECRET;
+    assert.ok(id && secret, 'EDGEID_JS_URL needs EDGEID_JS_CLIENT_ID and EDGEID_JS_CLIENT_SECRET (the bootstrap app)');
+    return { endpoint, issuer: `${endpoint}/oidc`, admin: { id, secret }, stop() {} };
+  }
+  const admin = { id: randomId(), secret: randomBytes(24).toString('base64url') };
+  const server = await spawnLocal({ EDGEID_BOOTSTRAP_CLIENT_ID: admin.id, EDGEID_BOOTSTRAP_CLIENT_SECRET: admin.secret });
+  return { ...server, admin };
 }
 
 /** A Management API caller holding the bootstrap app's `all` token. */
