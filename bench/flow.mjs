@@ -2,12 +2,17 @@
 // CONCURRENCY virtual users complete in SECONDS, each flow a fresh browser (own cookie jar,
 // own PKCE verifier, own state and nonce), against one server:
 //
-//   node bench/flow.mjs <edgeid|peer> <base_url> <server_pid> <username> <password> <seconds> <concurrency> [signin|sso]
+//   node bench/flow.mjs <edgeid|peer|peer-logto> <base_url> <server_pid> <username> <password> <seconds> <concurrency> [signin|sso|password]
 //
 // `signin` (default) counts full sign-ins. `sso` counts the same authorization-code + PKCE flow
 // for a browser that is already signed in (each virtual user signs in once, untimed, and keeps
 // its session cookie): authorize → (the server's own hops, followed as redirects) → callback →
 // token exchange, no password and no sign-in page: the protocol work alone, on both servers.
+// `password` counts one password check through the running server per iteration, the same
+// check a sign-in makes, so its CPU can be taken out of a sign-in flow's measured inside the
+// server (same process, same allocator and cache state) rather than from a separate loop:
+// edgeid `POST /api/users/<id>/password/verify` (Management API; FLOW_ADMIN_TOKEN and
+// FLOW_USER_ID from bench/signin.sh), the peers `POST /password-check` (bench/peer.mjs).
 //
 // edgeid (Logto's hops, reference §4.11): GET /oidc/auth → 303 /sign-in; PUT /api/experience
 // {SignIn}; POST /api/experience/verification/password; POST /api/experience/identification;
@@ -198,6 +203,25 @@ async function oneFlow(jar = new Jar()) {
   return { tokens, nonce };
 }
 
+/** One password check through the server (right password; 204). */
+async function passwordCheck() {
+  const jar = new Jar();
+  if (name === 'edgeid') {
+    const url = `/api/users/${process.env.FLOW_USER_ID}/password/verify`;
+    const body = JSON.stringify({ password });
+    const started = performance.now();
+    const response = await request(new URL(url, base), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${process.env.FLOW_ADMIN_TOKEN}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      body,
+    });
+    record('password', performance.now() - started);
+    if (response.status !== 204) throw new FlowError(`password check: HTTP ${response.status} ${response.text.slice(0, 200)}`);
+    return;
+  }
+  await hop(jar, 'password', '/password-check', { method: 'POST', json: { password }, expect: 204 });
+}
+
 /** The flow of a browser that holds a session: no prompt, the server's redirects followed. */
 async function ssoFlow(jar) {
   const { authorize, verifier, state } = authorizeRequest(undefined);
@@ -251,6 +275,7 @@ async function user(jar) {
   while (performance.now() < deadline) {
     try {
       if (mode === 'sso') await ssoFlow(jar);
+      else if (mode === 'password') await passwordCheck();
       else await oneFlow();
       flows += 1;
     } catch (e) {

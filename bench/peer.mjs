@@ -196,9 +196,21 @@ async function interaction(req, res) {
   }
 }
 
+/** `POST /password-check {password}`: the login step's password check alone (bench/flow.mjs's
+ * `password` mode): 204 when it matches, 422 when not. */
+async function passwordCheck(req, res) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const { password } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  res.statusCode = (await flow.verify(String(password))) ? 204 : 422;
+  res.end();
+}
+
 const server = createServer((req, res) => {
   if (flow && req.url.startsWith('/interaction/')) {
     interaction(req, res);
+  } else if (flow && req.method === 'POST' && req.url === '/password-check') {
+    passwordCheck(req, res);
   } else if (req.url === '/oidc' || req.url.startsWith('/oidc/') || req.url.startsWith('/oidc?')) {
     req.originalUrl = req.url;
     req.url = req.url.slice('/oidc'.length) || '/';
