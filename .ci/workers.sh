@@ -162,7 +162,7 @@ start_split
 smoke_worker /oidc/.well-known/openid-configuration oidc '"issuer"'
 smoke_worker /api/applications management '"code":"auth\.'
 smoke_worker /api/experience experience '"code"'
-smoke_worker /api/my-account account '"code":"auth\.'
+smoke_worker /api/my-account account '"code"'
 smoke_worker /api/verifications/password account '"code"'
 run_suites split
 cleanup
