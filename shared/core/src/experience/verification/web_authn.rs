@@ -101,8 +101,11 @@ pub(in super::super) async fn registration_verify(ctx: &Ctx<'_>) -> Result<Respo
         return Err(webauthn::pending_info_not_found());
     };
     let rp = relying_party(ctx)?;
-    // The record names the RP it was started for; the origin is this deployment's.
-    let expected = webauthn::Expected { challenge: &challenge, rp_id: &rp_id, origins: &rp.origins };
+    // The record names the RP it was started for; the origin is this deployment's, or one the
+    // account center lists as related (Logto reads `webauthnRelatedOrigins` here too).
+    let mut origins = rp.origins;
+    origins.extend(crate::domain::account_center::find(app).await?.webauthn_related_origins);
+    let expected = webauthn::Expected { challenge: &challenge, rp_id: &rp_id, origins: &origins };
     let credential = webauthn::verify_registration(app.crypto.as_ref(), &body.payload, &expected)
         .await
         .map_err(webauthn::api_error)?;
