@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::guard::Issues;
-use super::{http_transport, mock};
+use super::{http_transport, mock, social};
 use crate::App;
 use crate::domain::connector::{ConnectorPlatform, ConnectorType};
 
@@ -66,8 +66,18 @@ impl Factory {
 }
 
 /// Every factory this build knows, installed or not.
-const ALL: &[Factory] =
-    &[mock::EMAIL, mock::EMAIL_ALTERNATIVE, mock::SMS, mock::SOCIAL, http_transport::EMAIL, http_transport::SMS];
+const ALL: &[Factory] = &[
+    mock::EMAIL,
+    mock::EMAIL_ALTERNATIVE,
+    mock::SMS,
+    mock::SOCIAL,
+    http_transport::EMAIL,
+    http_transport::SMS,
+    social::oauth2::FACTORY,
+    social::oidc::FACTORY,
+    social::github::FACTORY,
+    social::google::FACTORY,
+];
 
 /// The factories this app offers (`GET /api/connector-factories`): Logto's mock connectors
 /// only when the host set `MOCK_CONNECTOR_MESSAGE_DIR` (an outlet for their messages).

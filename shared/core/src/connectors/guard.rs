@@ -96,6 +96,106 @@ impl<'a> Check<'a> {
         }
     }
 
+    /// `z.boolean()` (optional unless `required`).
+    pub fn boolean(&mut self, field: &str, required: bool) -> Option<bool> {
+        let object = self.object;
+        match object.get(field) {
+            Some(Value::Bool(b)) => Some(*b),
+            None if !required => None,
+            other => {
+                self.type_issue(field, "boolean", other);
+                None
+            }
+        }
+    }
+
+    /// `z.string().url()`: a string that parses as an absolute `http(s)` URL.
+    pub fn url(&mut self, field: &str, required: bool) -> Option<&'a str> {
+        let value = self.string(field, required)?;
+        let valid = url::Url::parse(value).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+        if valid {
+            Some(value)
+        } else {
+            self.issues.push(json!({
+                "validation": "url", "code": "invalid_string", "message": "Invalid url",
+                "path": path_of(&self.path, field),
+            }));
+            None
+        }
+    }
+
+    /// `z.string().or(z.string().array())`.
+    pub fn string_or_strings(&mut self, field: &str, required: bool) {
+        let object = self.object;
+        match object.get(field) {
+            Some(Value::String(_)) => {}
+            Some(Value::Array(items)) if items.iter().all(Value::is_string) => {}
+            None if !required => {}
+            other => self.type_issue(field, "string", other),
+        }
+    }
+
+    /// `z.string().or(z.number())`.
+    pub fn string_or_number(&mut self, field: &str, required: bool) {
+        let object = self.object;
+        match object.get(field) {
+            Some(Value::String(_) | Value::Number(_)) => {}
+            None if !required => {}
+            other => self.type_issue(field, "string", other),
+        }
+    }
+
+    /// `z.record(z.string())`: an object whose values are all strings.
+    pub fn string_map(&mut self, field: &str, required: bool) {
+        self.object(field, required, |c| {
+            let object = c.object;
+            for (key, value) in object {
+                if !value.is_string() {
+                    c.type_issue(key, "string", Some(value));
+                }
+            }
+        });
+    }
+
+    /// `z.object(..)`: runs `inner` on the nested object.
+    pub fn object(&mut self, field: &str, required: bool, inner: impl FnOnce(&mut Check<'_>)) {
+        let object = self.object;
+        match object.get(field) {
+            Some(Value::Object(o)) => {
+                let path = path_of(&self.path, field);
+                let mut nested = Check { object: o, path, issues: self.issues };
+                inner(&mut nested);
+            }
+            None if !required => {}
+            other => self.type_issue(field, "object", other),
+        }
+    }
+
+    /// `z.string().array()` whose items are each one of `options` (or any string when empty).
+    pub fn strings(&mut self, field: &str, required: bool, options: &[&str]) {
+        let object = self.object;
+        match object.get(field) {
+            Some(Value::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    let mut path = path_of(&self.path, field);
+                    path.push(json!(i));
+                    match item {
+                        Value::String(s) if options.is_empty() || options.contains(&s.as_str()) => {}
+                        other => {
+                            let received = kind(Some(other));
+                            self.issues.push(json!({
+                                "code": "invalid_type", "expected": "string", "received": received,
+                                "path": path, "message": format!("Invalid value at index {i}"),
+                            }));
+                        }
+                    }
+                }
+            }
+            None if !required => {}
+            other => self.type_issue(field, "array", other),
+        }
+    }
+
     /// `z.nativeEnum(..)`: one of `options`.
     pub fn one_of(&mut self, field: &str, options: &[&str], required: bool) {
         let object = self.object;

@@ -12,7 +12,14 @@
 //! `koa-connector-error-handler` maps them (401 `connector.social_auth_code_invalid`, 400
 //! `connector.general`, …): a provider's refusal or outage is never a 5xx.
 
+mod config;
 mod error;
+pub mod github;
+pub mod google;
+mod id_token;
+pub mod oauth;
+pub mod oauth2;
+pub mod oidc;
 
 pub use error::{ErrorCode, SocialError};
 
@@ -68,6 +75,14 @@ pub struct ConnectorSession {
 pub enum Kind {
     /// Logto's `mock-social-connector` (integration tests).
     Mock,
+    /// Generic OAuth 2.0 (`oauth2`).
+    OAuth2,
+    /// Generic OpenID Connect (`oidc`).
+    Oidc,
+    /// `github-universal`.
+    GitHub,
+    /// `google-universal` (OpenID Connect).
+    Google,
 }
 
 /// A configured social connector with its factory.
@@ -82,9 +97,10 @@ impl SocialConnector {
     /// The identity target users are linked under (`identities[target]`): the record's
     /// metadata override for standard connectors, else the factory's.
     pub fn target(&self) -> String {
+        let meta = (self.factory.metadata)();
         match self.record.metadata.get("target").and_then(Value::as_str) {
-            Some(t) if !t.is_empty() => t.to_owned(),
-            _ => (self.factory.metadata)().target.to_owned(),
+            Some(t) if meta.is_standard == Some(true) && !t.is_empty() => t.to_owned(),
+            _ => meta.target.to_owned(),
         }
     }
 
@@ -138,6 +154,10 @@ pub async fn authorization_uri(
     };
     match connector.kind {
         Kind::Mock => Ok(mock::authorization_uri(app, session, scope)),
+        Kind::OAuth2 => oauth2::authorization_uri(app, config, session, scope),
+        Kind::Oidc => oidc::from_config(config).authorization_uri(app, session, scope),
+        Kind::GitHub => github::authorization_uri(app, config, session, scope),
+        Kind::Google => google::authorization_uri(app, config, session, scope),
     }
 }
 
@@ -152,6 +172,10 @@ pub async fn user_info(
     (connector.factory.validate)(&Value::Object(config.clone())).map_err(SocialError::InvalidConfig)?;
     match connector.kind {
         Kind::Mock => mock::user_info(app, session, connector_data),
+        Kind::OAuth2 => oauth2::user_info(app, config, session, connector_data).await,
+        Kind::Oidc => oidc::from_config(config).user_info(app, session, connector_data).await,
+        Kind::GitHub => github::user_info(app, config, session, connector_data).await,
+        Kind::Google => google::user_info(app, config, session, connector_data).await,
     }
 }
 

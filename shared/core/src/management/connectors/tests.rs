@@ -53,7 +53,9 @@ async fn factories_list_logtos_mock_connectors_only_in_test_mode() {
     let plain = TestApp::new(true);
     let reply = plain.call("GET", "/api/connector-factories", Value::Null).await;
     let ids: Vec<&str> = reply.json.as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["http-email", "http-sms"]);
+    assert_eq!(ids, ["http-email", "http-sms", "oauth2", "oidc", "github-universal", "google-universal"]);
+    let oidc = plain.call("GET", "/api/connector-factories/oidc", Value::Null).await;
+    assert_eq!((oidc.json["type"].as_str(), oidc.json["isStandard"].as_bool()), (Some("Social"), Some(true)));
 }
 
 #[tokio::test]
