@@ -91,5 +91,5 @@ async fn mock_connectors_write_logtos_records_into_the_message_dir() {
     let plain = LocalServer::builder().memory().env("EDGEID_DEV_ADMIN", "1").start();
     let factories = admin(&plain, "GET", "/api/connector-factories", Value::Null).send().await.json();
     let ids: Vec<&str> = factories.as_array().unwrap().iter().filter_map(|f| f["id"].as_str()).collect();
-    assert_eq!(ids, ["http-email", "http-sms"]);
+    assert_eq!(ids, ["http-email", "http-sms", "oauth2", "oidc", "github-universal", "google-universal"]);
 }
