@@ -144,3 +144,19 @@ pub fn blocked(minutes_left: i64) -> ApiError {
         format!("Too many attempts in a short time. Please try again {relative}."),
     )
 }
+
+/// `new RequestError('oidc.session_not_found', { status: 404 })`: the second argument is data,
+/// so Logto answers 400 with `data: {status: 404}`.
+pub fn session_not_found() -> ApiError {
+    ApiError::new(BAD_REQUEST, "oidc.session_not_found", "Session not found.").with_data(json!({ "status": 404 }))
+}
+
+pub fn invalid_session_account_id() -> ApiError {
+    ApiError::new(BAD_REQUEST, "oidc.invalid_session_account_id", "Session account ID does not match.")
+        .with_data(json!({ "status": 404 }))
+}
+
+/// `RequestError({code: 'oidc.invalid_grant', status: 404})`.
+pub fn grant_not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "oidc.invalid_grant", "Grant request is invalid.")
+}

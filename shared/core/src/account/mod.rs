@@ -12,10 +12,12 @@
 mod auth;
 mod cors;
 pub mod errors;
+mod grants;
 mod logto_configs;
 mod password;
 mod primary_identifier;
 mod profile;
+mod sessions;
 mod verifications;
 
 use std::sync::OnceLock;
@@ -40,6 +42,10 @@ enum Route {
     PrimaryEmail,
     PrimaryPhone,
     LogtoConfigs,
+    Sessions,
+    Session,
+    Grants,
+    Grant,
     VerifyPassword,
     VerificationCode,
     VerificationCodeVerify,
@@ -54,6 +60,10 @@ const TABLE: &[(&str, Route)] = &[
     ("/api/my-account/primary-email", Route::PrimaryEmail),
     ("/api/my-account/primary-phone", Route::PrimaryPhone),
     ("/api/my-account/logto-configs", Route::LogtoConfigs),
+    ("/api/my-account/sessions", Route::Sessions),
+    ("/api/my-account/sessions/{sessionId}", Route::Session),
+    ("/api/my-account/grants", Route::Grants),
+    ("/api/my-account/grants/{grantId}", Route::Grant),
     ("/api/verifications/password", Route::VerifyPassword),
     ("/api/verifications/verification-code", Route::VerificationCode),
     ("/api/verifications/verification-code/verify", Route::VerificationCodeVerify),
@@ -102,6 +112,10 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
         (R::PrimaryPhone, &Method::DELETE) => primary_identifier::delete(&ctx, primary_identifier::Kind::Phone).await,
         (R::LogtoConfigs, &Method::GET) => logto_configs::get(&ctx).await,
         (R::LogtoConfigs, &Method::PATCH) => logto_configs::update(&ctx).await,
+        (R::Sessions, &Method::GET) => sessions::get(&ctx).await,
+        (R::Session, &Method::DELETE) => sessions::delete(&ctx).await,
+        (R::Grants, &Method::GET) => grants::list(&ctx).await,
+        (R::Grant, &Method::DELETE) => grants::delete(&ctx).await,
         (R::VerifyPassword, &Method::POST) => verifications::password::create(&ctx).await,
         (R::VerificationCode, &Method::POST) => verifications::code::create(&ctx).await,
         (R::VerificationCodeVerify, &Method::POST) => verifications::code::verify(&ctx).await,

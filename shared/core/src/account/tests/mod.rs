@@ -118,6 +118,7 @@ async fn any_origin_may_call_and_preflight() {
 mod password;
 mod primary_identifier;
 mod profile;
+mod sessions;
 mod verifications;
 
 /// `(status, code)` of a call, for error assertions.
