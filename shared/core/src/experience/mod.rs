@@ -12,6 +12,7 @@ pub mod errors;
 mod event;
 mod identification;
 mod interaction;
+mod mfa;
 pub mod pages;
 mod profile;
 pub mod rules;
@@ -50,6 +51,17 @@ enum Route {
     WebAuthnAuthenticationVerify,
     SocialAuthorizationUri,
     SocialVerify,
+    TotpSecret,
+    TotpVerify,
+    BackupCodeGenerate,
+    BackupCodeVerify,
+    MfaCode,
+    MfaCodeVerify,
+    ProfileMfa,
+    ProfileMfaEnabled,
+    ProfileMfaSkipped,
+    ProfileMfaSuggestionSkipped,
+    ProfilePasskeySkipped,
 }
 
 const TABLE: &[(&str, Route)] = &[
@@ -70,6 +82,17 @@ const TABLE: &[(&str, Route)] = &[
     ("/api/experience/verification/web-authn/authentication/verify", Route::WebAuthnAuthenticationVerify),
     ("/api/experience/verification/social/{connectorId}/authorization-uri", Route::SocialAuthorizationUri),
     ("/api/experience/verification/social/{connectorId}/verify", Route::SocialVerify),
+    ("/api/experience/verification/totp/secret", Route::TotpSecret),
+    ("/api/experience/verification/totp/verify", Route::TotpVerify),
+    ("/api/experience/verification/backup-code/generate", Route::BackupCodeGenerate),
+    ("/api/experience/verification/backup-code/verify", Route::BackupCodeVerify),
+    ("/api/experience/verification/mfa-verification-code", Route::MfaCode),
+    ("/api/experience/verification/mfa-verification-code/verify", Route::MfaCodeVerify),
+    ("/api/experience/profile/mfa", Route::ProfileMfa),
+    ("/api/experience/profile/mfa/mfa-enabled", Route::ProfileMfaEnabled),
+    ("/api/experience/profile/mfa/mfa-skipped", Route::ProfileMfaSkipped),
+    ("/api/experience/profile/mfa/mfa-suggestion-skipped", Route::ProfileMfaSuggestionSkipped),
+    ("/api/experience/profile/mfa/passkey-skipped", Route::ProfilePasskeySkipped),
 ];
 
 fn routes() -> Option<&'static Routes<Route>> {
@@ -122,6 +145,19 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
         (R::WebAuthnAuthenticationVerify, &Method::POST) => verification::web_authn::authentication_verify(&ctx).await,
         (R::SocialAuthorizationUri, &Method::POST) => verification::social::authorization_uri(&ctx).await,
         (R::SocialVerify, &Method::POST) => verification::social::verify(&ctx).await,
+        (R::TotpSecret, &Method::POST) => verification::totp::secret(&ctx).await,
+        (R::TotpVerify, &Method::POST) => verification::totp::verify(&ctx).await,
+        (R::BackupCodeGenerate, &Method::POST) => verification::backup_code::generate(&ctx).await,
+        (R::BackupCodeVerify, &Method::POST) => verification::backup_code::verify(&ctx).await,
+        (R::MfaCode, &Method::POST) => verification::mfa_code::send(&ctx).await,
+        (R::MfaCodeVerify, &Method::POST) => verification::mfa_code::verify(&ctx).await,
+        (R::ProfileMfa, &Method::POST) => profile::mfa::bind(&ctx).await,
+        (R::ProfileMfaEnabled, &Method::POST) => profile::mfa::flag(&ctx, profile::mfa::Flag::Enabled).await,
+        (R::ProfileMfaSkipped, &Method::POST) => profile::mfa::flag(&ctx, profile::mfa::Flag::Skipped).await,
+        (R::ProfileMfaSuggestionSkipped, &Method::POST) => {
+            profile::mfa::flag(&ctx, profile::mfa::Flag::SuggestionSkipped).await
+        }
+        (R::ProfilePasskeySkipped, &Method::POST) => profile::mfa::flag(&ctx, profile::mfa::Flag::PasskeySkipped).await,
         _ => Err(ApiError::route_not_found()),
     }
 }

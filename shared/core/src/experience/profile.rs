@@ -3,6 +3,8 @@
 //! uniqueness across users, nothing the identified user already has, the password policy,
 //! and the mandatory fields of the sign-in experience (`user.missing_profile`).
 
+pub(super) mod mfa;
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -148,11 +150,14 @@ pub(super) async fn add(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     if event == InteractionEvent::ForgotPassword {
         return Err(errors::not_supported_for_forgot_password(400));
     }
-    if event == InteractionEvent::SignIn {
-        // Identified (MFA verification would be checked here; edgeid has no MFA factors yet).
-        users::identified(app, session.storage.user_id.as_deref()).await?;
-    }
     let rules = rules::load(app).await?;
+    if event == InteractionEvent::SignIn {
+        // Identified, and past MFA (except for linking a social identity, as in Logto).
+        let user = users::identified(app, session.storage.user_id.as_deref()).await?;
+        if !matches!(body, Body::Social { .. }) {
+            super::mfa::guard_verified(&rules, &session.storage, &user.value)?;
+        }
+    }
     let staged = match body {
         Body::Username { value } => {
             if !valid_username(&value) {

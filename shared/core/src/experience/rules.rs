@@ -84,6 +84,12 @@ pub struct Rules {
     /// `{automaticAccountLinking?, skipRequiredIdentifiers?}`.
     #[serde(default)]
     pub social_sign_in: Option<Value>,
+    /// `{factors, policy, organizationRequiredMfaPolicy?}` (see [`super::mfa`]).
+    #[serde(default)]
+    pub mfa: Option<crate::domain::sign_in_experience::Mfa>,
+    /// `{enabled?, showPasskeyButton?, allowAutofill?}`.
+    #[serde(default)]
+    pub passkey_sign_in: Option<Value>,
 }
 
 impl Default for Rules {
@@ -104,6 +110,8 @@ impl Default for Rules {
             password_expiration: None,
             username_policy: None,
             social_sign_in: None,
+            mfa: None,
+            passkey_sign_in: None,
         }
     }
 }
@@ -132,6 +140,32 @@ impl Rules {
 
     pub fn sentinel_policy(&self) -> sentinel::Policy {
         sentinel::Policy::from_json(self.sentinel_policy.as_ref())
+    }
+
+    /// The MFA settings (Logto's seed when unset: no factors, `UserControlled`).
+    pub fn mfa(&self) -> crate::domain::sign_in_experience::Mfa {
+        use crate::domain::sign_in_experience::{Mfa, MfaPolicy};
+        self.mfa.clone().unwrap_or(Mfa {
+            factors: Vec::new(),
+            policy: MfaPolicy::UserControlled,
+            organization_required_mfa_policy: None,
+        })
+    }
+
+    pub fn passkey_sign_in_enabled(&self) -> bool {
+        self.passkey_sign_in.as_ref().and_then(|p| p.get("enabled")).and_then(Value::as_bool) == Some(true)
+    }
+
+    /// Whether registration asks for this identifier (primary, secondary, or `emailOrPhone`
+    /// for email and phone).
+    pub fn sign_up_includes(&self, identifier: &str) -> bool {
+        let either = matches!(identifier, "email" | "phone");
+        self.sign_up.identifiers.iter().any(|i| i == identifier)
+            || self
+                .sign_up
+                .secondary_identifiers
+                .iter()
+                .any(|s| s.identifier == identifier || (either && s.identifier == "emailOrPhone"))
     }
 
     pub fn code_policy(&self) -> verification_code::Policy {

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::session::Session;
 use super::storage::InteractionEvent;
-use super::{Ctx, errors, json, no_content, profile, rules, social, users};
+use super::{Ctx, errors, json, mfa, no_content, profile, rules, social, users};
 use crate::Response;
 use crate::domain::interaction;
 use crate::error::ApiError;
@@ -43,6 +43,11 @@ pub(super) async fn submit(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         return no_content();
     }
 
+    // Only a sign-in proves a second factor; registering does not.
+    if session.storage.interaction_event == InteractionEvent::SignIn {
+        mfa::guard_verified(&rules, &session.storage, &user.value)?;
+    }
+
     // Staged profile still free, nothing the user already has, and complete.
     users::guard_not_in_account(&user.value, &session.storage.profile)?;
     users::guard_unique(app, &session.storage.profile).await?;
@@ -50,8 +55,19 @@ pub(super) async fn submit(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         profile::guard_mandatory(&rules, &session.storage.profile, Some(&user.value))?;
     }
 
-    users::apply_on_submit(app, user, &session.storage.profile).await?;
+    // MFA binding as the policy asks (`user.missing_mfa`, `user.suggest_mfa`, ...).
+    mfa::assert_passkey_sign_in_fulfilled(&rules, &session.storage.mfa, &user.value)?;
+    mfa::check_availability(&rules, &session.storage.mfa)?;
+    mfa::assert_fulfilled(&rules, &mut session.storage, &user.value)?;
+
+    let (state, event) = (session.storage.mfa.clone(), session.storage.interaction_event);
+    users::apply_on_submit(app, user, &session.storage.profile, |next| mfa::apply_on_submit(app, &state, event, next))
+        .await?;
     session.storage.profile.clean_up();
+    // The pending secret and codes now live (hashed) on the user only.
+    session.storage.mfa.totp = None;
+    session.storage.mfa.backup_code = None;
+    session.storage.mfa.web_authn = None;
     session.interaction.experience =
         Some(serde_json::to_value(&session.storage).map_err(|e| crate::error::Internal::Bug(e.to_string()))?);
     let redirect_to =

@@ -163,9 +163,14 @@ pub async fn remove_created(app: &App, record: UserRecord) -> Result<(), ApiErro
     user::delete(app.store.as_ref(), &current).await.map_err(user_error)
 }
 
-/// Submit: write the staged profile and `lastSignInAt` onto `user` as the caller read it
-/// (re-read on races).
-pub async fn apply_on_submit(app: &App, user: User, profile: &Profile) -> Result<UserRecord, ApiError> {
+/// Submit: write the staged profile, what `also` changes (MFA) and `lastSignInAt` onto `user`
+/// as the caller read it (re-read on races).
+pub async fn apply_on_submit(
+    app: &App,
+    user: User,
+    profile: &Profile,
+    also: impl Fn(&mut UserRecord),
+) -> Result<UserRecord, ApiError> {
     let store = app.store.as_ref();
     let user_id = user.value.id.clone();
     let mut read = Some(user);
@@ -192,6 +197,7 @@ pub async fn apply_on_submit(app: &App, user: User, profile: &Profile) -> Result
         if let Some(social) = &profile.social_identity {
             next.identities.insert(social.target.clone(), social.to_identity());
         }
+        also(&mut next);
         next.last_sign_in_at = Some(now);
         next.updated_at = now;
         match user::update(store, &current, &next).await {

@@ -131,6 +131,26 @@ pub fn qr_code_data_url(uri: &str) -> Option<String> {
     Some(format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(svg)))
 }
 
+/// The issuer authenticator apps show: this deployment's host name (Logto uses the request's
+/// host name; edgeid's groups may run on different hosts, so the configured endpoint keeps
+/// the label the same whichever group generates the secret).
+pub fn issuer(config: &crate::Config) -> String {
+    url::Url::parse(&config.endpoint)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "edgeid".into())
+}
+
+/// `secretQrCode` for `user` and `secret` (Logto's `qrcode.toDataURL(authenticator.keyuri(…))`).
+pub fn secret_qr_code(
+    config: &crate::Config,
+    user: &crate::domain::user::UserRecord,
+    secret: &str,
+) -> Result<String, crate::error::Internal> {
+    let uri = key_uri(&account_name(user), &issuer(config), secret);
+    qr_code_data_url(&uri).ok_or_else(|| crate::error::Internal::Bug("the TOTP URI does not fit a QR code".into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

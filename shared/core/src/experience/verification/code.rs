@@ -34,7 +34,7 @@ struct SendBody {
     interaction_event: InteractionEvent,
 }
 
-fn recipient(identifier: &Identifier) -> Result<Recipient, ApiError> {
+pub(in super::super) fn recipient(identifier: &Identifier) -> Result<Recipient, ApiError> {
     match identifier.kind {
         IdentifierType::Email => Ok(Recipient::Email(identifier.value.clone())),
         IdentifierType::Phone => Ok(Recipient::Phone(identifier.value.clone())),
@@ -50,6 +50,7 @@ fn template(name: &str) -> TemplateType {
         "Register" => TemplateType::Register,
         "ForgotPassword" => TemplateType::ForgotPassword,
         "BindMfa" => TemplateType::BindMfa,
+        "MfaVerification" => TemplateType::MfaVerification,
         _ => TemplateType::Generic,
     }
 }
@@ -58,7 +59,7 @@ pub(in super::super) async fn send(ctx: &Ctx<'_>) -> Result<Response, ApiError> 
     let app = ctx.app;
     let mut session = Session::open(app, ctx.req).await?;
     let body: SendBody = ctx.body()?;
-    let to = recipient(&body.identifier)?;
+    recipient(&body.identifier)?;
     let rules = rules::load(app).await?;
     let identified = session.storage.user_id.is_some();
     if !identified && !session.storage.captcha.verified && !session.storage.captcha.skipped {
@@ -83,7 +84,34 @@ pub(in super::super) async fn send(ctx: &Ctx<'_>) -> Result<Response, ApiError> 
         _ => false,
     };
 
-    let recipient_key = message_rate::normalize_recipient(&body.identifier.value);
+    let id = deliver(app, &rules, &session, &body.identifier, template_type, skip_delivery).await?;
+
+    session.storage.set_record(code_record(
+        &body.identifier,
+        CodeRecord {
+            id: id.clone(),
+            identifier: body.identifier.clone(),
+            template_type: template_type.into(),
+            verified: false,
+        },
+    ));
+    session.save(app).await?;
+    json(StatusCode::OK, &VerificationId { verification_id: &id })
+}
+
+/// Create a code for `identifier` under the message rate limits (per recipient and per
+/// interaction, counted even when delivery is skipped) and send it unless `skip_delivery`;
+/// the new verification id. Shared by the sign-in and the MFA code routes.
+pub(in super::super) async fn deliver(
+    app: &crate::App,
+    rules: &rules::Rules,
+    session: &Session,
+    identifier: &Identifier,
+    template_type: &str,
+    skip_delivery: bool,
+) -> Result<String, ApiError> {
+    let to = recipient(identifier)?;
+    let recipient_key = message_rate::normalize_recipient(&identifier.value);
     let Some(recipient_slot) =
         message_rate::take(app, "recipient", &recipient_key, message_rate::PER_RECIPIENT).await?
     else {
@@ -106,7 +134,7 @@ pub(in super::super) async fn send(ctx: &Ctx<'_>) -> Result<Response, ApiError> 
             Recipient::Email(_) => ConnectorKind::Email,
             Recipient::Phone(_) => ConnectorKind::Sms,
         };
-        connectors::send_verification_code(app, kind, &body.identifier.value, template(template_type), &code)
+        connectors::send_verification_code(app, kind, &identifier.value, template(template_type), &code)
             .await
             .map_err(|e| e.to_api_error())
     }
@@ -118,17 +146,24 @@ pub(in super::super) async fn send(ctx: &Ctx<'_>) -> Result<Response, ApiError> 
         return Err(e);
     }
 
-    session.storage.set_record(code_record(
-        &body.identifier,
-        CodeRecord {
-            id: id.clone(),
-            identifier: body.identifier.clone(),
-            template_type: template_type.into(),
-            verified: false,
-        },
-    ));
-    session.save(app).await?;
-    json(StatusCode::OK, &VerificationId { verification_id: &id })
+    Ok(id)
+}
+
+/// Check `code` for the record's recipient; the outcome counts in the sentinel's first-factor
+/// pool for the identifier (Logto reports MFA code attempts there too).
+pub(in super::super) async fn check(
+    app: &crate::App,
+    rules: &rules::Rules,
+    verification_id: &str,
+    to: &Recipient,
+    identifier: &str,
+    code: &str,
+) -> Result<(), ApiError> {
+    let outcome = match verification_code::verify(app, verification_id, to, code).await? {
+        Ok(()) => Ok(()),
+        Err(e) => Err(errors::code_error(&e)),
+    };
+    with_sentinel(app, rules.sentinel_policy(), Action::VerificationCode, identifier, outcome).await
 }
 
 fn code_record(identifier: &Identifier, record: CodeRecord) -> VerificationRecord {
@@ -159,11 +194,7 @@ pub(in super::super) async fn verify(ctx: &Ctx<'_>) -> Result<Response, ApiError
         return Err(errors::verification_session_not_found());
     }
     let rules = rules::load(app).await?;
-    let outcome = match verification_code::verify(app, &body.verification_id, &to, &body.code).await? {
-        Ok(()) => Ok(()),
-        Err(e) => Err(errors::code_error(&e)),
-    };
-    with_sentinel(app, rules.sentinel_policy(), Action::VerificationCode, &body.identifier.value, outcome).await?;
+    check(app, &rules, &body.verification_id, &to, &body.identifier.value, &body.code).await?;
 
     if let Some(VerificationRecord::EmailVerificationCode(record) | VerificationRecord::PhoneVerificationCode(record)) =
         session.storage.record_of(kind, &body.verification_id)

@@ -1,10 +1,13 @@
 //! `POST /api/experience/verification/*`: prove something (a password, a code, a new
 //! username + password) and get a verification record id to identify or register with.
 
+pub(super) mod backup_code;
 pub(super) mod code;
+pub(super) mod mfa_code;
 pub(super) mod new_password_identity;
 pub(super) mod password;
 pub(crate) mod social;
+pub(super) mod totp;
 pub(super) mod web_authn;
 
 use serde::Serialize;
