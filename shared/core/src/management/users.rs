@@ -8,6 +8,7 @@ pub mod custom_data;
 pub mod identities;
 pub mod input;
 pub mod logto_config;
+pub mod mfa_verifications;
 pub mod password;
 pub mod profile;
 pub mod roles;

@@ -13,6 +13,7 @@
 //! exactly one passes; the loser re-reads, finds the code spent and is refused.
 
 pub mod backup_code;
+pub mod errors;
 mod iso;
 pub mod totp;
 pub mod webauthn;
