@@ -2,7 +2,8 @@
 //! opaque access token edgeid issued (a JWT for an API resource is not one), carrying `openid`,
 //! of a user who still exists and is not suspended; then the account center must be enabled.
 //!
-//! Reads: the token (one `get`), then the user and the account center settings concurrently.
+//! Reads: the token (one `get`), then the user, its grant and the account center settings
+//! concurrently.
 //! The `logto-verification-id` record is only read by routes that need it
 //! ([`super::Ctx::require_verified`]), not on every request as Logto does.
 
@@ -11,7 +12,7 @@ use http::header;
 use super::{Ctx, errors};
 use crate::domain::access_token::opaque;
 use crate::domain::user::{self, UserRecord};
-use crate::domain::{Versioned, account_center};
+use crate::domain::{Versioned, account_center, grant};
 use crate::error::ApiError;
 use crate::http::Params;
 use crate::store::Store;
@@ -46,9 +47,19 @@ pub(super) async fn authenticate<'a>(app: &'a App, req: &'a Request, params: Par
     if !token.has_scope("openid") {
         return Err(errors::forbidden());
     }
-    let (user, settings) =
-        futures::future::join(live_user(app.store.as_ref(), &token.account_id), account_center::find(app)).await;
+    // The grant is re-read as at `/oidc/me`: revoking it stops its tokens at once, even if a
+    // token record outlived the revocation (they are removed after the grant).
+    let (user, settings, held) = futures::future::join3(
+        live_user(app.store.as_ref(), &token.account_id),
+        account_center::find(app),
+        grant::find(app, &token.grant_id),
+    )
+    .await;
     let user = user?;
+    match held? {
+        Some(g) if g.value.account_id == token.account_id && g.value.client_id == token.client_id => {}
+        _ => return Err(errors::unauthorized()),
+    }
     let account_center = settings?;
     if !account_center.enabled {
         return Err(errors::not_enabled());

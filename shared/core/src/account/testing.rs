@@ -13,6 +13,7 @@ use crate::domain::access_token::opaque::{self, OPAQUE_TTL_SECS, OpaqueAccessTok
 use crate::domain::account_center::{self, AccountCenter, Control, Fields};
 use crate::domain::application::{self, ApplicationRecord, ApplicationType};
 use crate::domain::connector::{self, ConnectorRecord, ConnectorType};
+use crate::domain::grant::{self, GrantRecord};
 use crate::domain::user::{self, NewPassword, NewUser, UserRecord};
 use crate::ports::{MemoryMockMessages, MockMessageKind};
 use crate::testing::{self, TestApp};
@@ -149,13 +150,16 @@ pub async fn set_sie(app: &App, patch: Value) {
     sie::update(app.store.as_ref(), current.as_ref(), &next).await.unwrap();
 }
 
-/// A stored opaque access token (the grant itself is not needed by the Account API).
+/// A stored opaque access token from a fresh grant of `user_id` to `client_id`.
 pub async fn token_for(app: &App, user_id: &str, client_id: &str, scope: &str) -> String {
+    let mut grant = GrantRecord::new(app, user_id, client_id);
+    grant.add_openid_scopes(scope.split(' '));
+    grant::insert(app, &grant).await.unwrap();
     let now = app.clock.now_secs();
     let token = OpaqueAccessToken {
         account_id: user_id.into(),
         client_id: client_id.into(),
-        grant_id: format!("grant-{}", app.rng.id(8)),
+        grant_id: grant.id,
         scope: scope.into(),
         iat: now,
         exp: now + OPAQUE_TTL_SECS,

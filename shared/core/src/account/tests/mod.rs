@@ -126,3 +126,13 @@ async fn error_of(app: &crate::App, req: crate::Request) -> (u16, String) {
     let (status, body) = t::call(app, req).await;
     (status.as_u16(), body["code"].as_str().unwrap_or_default().to_owned())
 }
+
+#[tokio::test]
+async fn a_token_whose_grant_is_gone_is_refused() {
+    let w = world().await;
+    let token = crate::domain::access_token::opaque::find(&w.app, &w.token).await.unwrap().unwrap();
+    // Only the grant record goes, as if the revocation stopped before removing the tokens.
+    crate::store::Store::delete(w.app.store.as_ref(), &crate::store::keys::grant(&token.grant_id)).await.unwrap();
+    let (status, body) = t::call(&w.app, t::request("GET", "/api/my-account", &w.token, None, None)).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("auth.unauthorized")));
+}
