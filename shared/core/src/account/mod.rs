@@ -13,6 +13,7 @@ mod auth;
 mod cors;
 pub mod errors;
 mod grants;
+mod identities;
 mod logto_configs;
 mod password;
 mod primary_identifier;
@@ -51,6 +52,10 @@ enum Route {
     VerificationCodeVerify,
     WebAuthnRegistration,
     WebAuthnRegistrationVerify,
+    Identities,
+    Identity,
+    VerifySocial,
+    VerifySocialVerify,
 }
 
 const TABLE: &[(&str, Route)] = &[
@@ -69,6 +74,10 @@ const TABLE: &[(&str, Route)] = &[
     ("/api/verifications/verification-code/verify", Route::VerificationCodeVerify),
     ("/api/verifications/web-authn/registration", Route::WebAuthnRegistration),
     ("/api/verifications/web-authn/registration/verify", Route::WebAuthnRegistrationVerify),
+    ("/api/my-account/identities", Route::Identities),
+    ("/api/my-account/identities/{target}", Route::Identity),
+    ("/api/verifications/social", Route::VerifySocial),
+    ("/api/verifications/social/verify", Route::VerifySocialVerify),
 ];
 
 fn routes() -> Option<&'static Routes<Route>> {
@@ -121,6 +130,11 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
         (R::VerificationCodeVerify, &Method::POST) => verifications::code::verify(&ctx).await,
         (R::WebAuthnRegistration, &Method::POST) => verifications::web_authn::registration(&ctx).await,
         (R::WebAuthnRegistrationVerify, &Method::POST) => verifications::web_authn::registration_verify(&ctx).await,
+        (R::Identities, &Method::POST) => identities::link(&ctx, false).await,
+        (R::Identities, &Method::PUT) => identities::link(&ctx, true).await,
+        (R::Identity, &Method::DELETE) => identities::unlink(&ctx).await,
+        (R::VerifySocial, &Method::POST) => verifications::social::create(&ctx).await,
+        (R::VerifySocialVerify, &Method::POST) => verifications::social::verify(&ctx).await,
         _ => Err(ApiError::route_not_found()),
     }
 }

@@ -53,6 +53,20 @@ pub enum VerificationRecord {
     EmailVerificationCode(CodeRecord),
     PhoneVerificationCode(CodeRecord),
     WebAuthn(WebAuthnRecord),
+    Social(Box<SocialRecord>),
+}
+
+/// A social identity being proven (`POST /api/verifications/social` + `.../verify`, Logto's
+/// `SocialVerificationRecordData` with the connector session kept in the record): verified
+/// once `socialUserInfo` is set; the session is spent by the first verify.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SocialRecord {
+    pub connector_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub social_user_info: Option<crate::connectors::social::SocialUserInfo>,
+    #[serde(default)]
+    pub connector_session: crate::connectors::social::ConnectorSession,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +106,7 @@ impl VerificationRecord {
             VerificationRecord::Password(r) => r.verified,
             VerificationRecord::EmailVerificationCode(r) | VerificationRecord::PhoneVerificationCode(r) => r.verified,
             VerificationRecord::WebAuthn(r) => r.verified,
+            VerificationRecord::Social(r) => r.social_user_info.is_some(),
         }
     }
 
@@ -103,8 +118,8 @@ impl VerificationRecord {
             VerificationRecord::EmailVerificationCode(r) | VerificationRecord::PhoneVerificationCode(r) => {
                 r.verified && r.template_type == USER_PERMISSION_VALIDATION
             }
-            // A new credential proves nothing about who holds the token.
-            VerificationRecord::WebAuthn(_) => false,
+            // A new credential (or a new social identity) proves nothing about who holds the token.
+            VerificationRecord::WebAuthn(_) | VerificationRecord::Social(_) => false,
         }
     }
 }

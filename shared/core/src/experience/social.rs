@@ -17,7 +17,6 @@ use super::errors;
 use super::rules::Rules;
 use super::storage::{Profile, SocialIdentity, SocialRecord, Storage, VerificationType};
 use super::users::User;
-use super::verification::social::connector_for_verify;
 use crate::App;
 use crate::connectors::social::SocialUserInfo;
 use crate::domain::user;
@@ -50,7 +49,7 @@ async fn related_user(app: &App, info: &SocialUserInfo) -> Result<Option<(serde_
 /// The user this social identity signs in, and the profile to stage for them.
 pub(super) async fn identify(app: &App, record: &SocialRecord, link: bool) -> Result<(User, Profile), ApiError> {
     let info = verified(record)?;
-    let connector = connector_for_verify(app, &record.connector_id).await?;
+    let connector = crate::connectors::social::find_for_verify(app, &record.connector_id).await?;
     let target = connector.target();
     let mut synced = Profile::default();
     if connector.sync_profile() {
@@ -75,7 +74,7 @@ pub(super) async fn identify(app: &App, record: &SocialRecord, link: bool) -> Re
 /// `toUserProfile()`).
 pub(super) async fn new_user_profile(app: &App, record: &SocialRecord) -> Result<Profile, ApiError> {
     let info = verified(record)?;
-    let connector = connector_for_verify(app, &record.connector_id).await?;
+    let connector = crate::connectors::social::find_for_verify(app, &record.connector_id).await?;
     let store = app.store.as_ref();
     let mut profile = Profile { name: info.name.clone(), avatar: info.avatar.clone(), ..Profile::default() };
     if let Some(email) = &info.email
@@ -106,7 +105,7 @@ pub(super) async fn binding_profile(
         return Ok((identity, synced));
     }
     let info = verified(record)?;
-    let connector = connector_for_verify(app, &record.connector_id).await?;
+    let connector = crate::connectors::social::find_for_verify(app, &record.connector_id).await?;
     let identity = Profile {
         social_identity: Some(SocialIdentity { target: connector.target(), user_info: info.clone() }),
         ..Profile::default()

@@ -119,6 +119,7 @@ mod password;
 mod primary_identifier;
 mod profile;
 mod sessions;
+mod social;
 mod verifications;
 
 /// `(status, code)` of a call, for error assertions.

@@ -3,6 +3,7 @@
 
 pub(super) mod code;
 pub(super) mod password;
+pub(super) mod social;
 pub(super) mod web_authn;
 
 use serde::Serialize;

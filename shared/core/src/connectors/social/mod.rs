@@ -133,6 +133,34 @@ pub async fn find(app: &App, id: &str) -> Result<SocialConnector, ApiError> {
     }
 }
 
+/// Logto's `socials.getConnector` on the verify paths: a missing (or non-social) connector is
+/// 422 `session.invalid_connector_id`.
+pub async fn find_for_verify(app: &App, id: &str) -> Result<SocialConnector, ApiError> {
+    find(app, id).await.map_err(|e| match e.code {
+        "entity.not_found" | "connector.unexpected_type" => ApiError::new(
+            http::StatusCode::UNPROCESSABLE_ENTITY,
+            "session.invalid_connector_id",
+            format!("Unable to find available connector with id {id}."),
+        ),
+        _ => e,
+    })
+}
+
+/// 400 `session.insufficient_info` (an empty `state` or `redirectUri`).
+pub fn insufficient_info() -> ApiError {
+    ApiError::new(http::StatusCode::BAD_REQUEST, "session.insufficient_info", "Insufficient sign-in info.")
+}
+
+/// 400 `session.connector_validation_session_not_found`: no connector session to check the
+/// callback against (never created, or already spent by an earlier callback).
+pub fn session_not_found() -> ApiError {
+    ApiError::new(
+        http::StatusCode::BAD_REQUEST,
+        "session.connector_validation_session_not_found",
+        "The connector session for token validation is not found.",
+    )
+}
+
 /// Where to send the browser, and the session to keep until the callback (Logto's
 /// `getAuthorizationUri`). `state` and `redirect_uri` must be non-empty (the routes answer
 /// 400 `session.insufficient_info` before calling this).

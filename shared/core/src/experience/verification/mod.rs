@@ -6,7 +6,7 @@ pub(super) mod code;
 pub(super) mod mfa_code;
 pub(super) mod new_password_identity;
 pub(super) mod password;
-pub(crate) mod social;
+pub(super) mod social;
 pub(super) mod totp;
 pub(super) mod web_authn;
 

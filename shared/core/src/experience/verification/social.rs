@@ -34,41 +34,12 @@ struct AuthorizationAnswer<'a> {
     verification_id: &'a str,
 }
 
-/// 400 `session.insufficient_info` (empty `state` or `redirectUri`).
-pub(crate) fn insufficient_info() -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "session.insufficient_info", "Insufficient sign-in info.")
-}
-
-/// 400 `session.connector_validation_session_not_found`.
-pub(crate) fn connector_session_not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "session.connector_validation_session_not_found",
-        "The connector session for token validation is not found.",
-    )
-}
-
-/// Logto's `socials.getConnector`: a missing connector is 422 `session.invalid_connector_id`.
-pub(crate) async fn connector_for_verify(
-    app: &crate::App,
-    connector_id: &str,
-) -> Result<social::SocialConnector, ApiError> {
-    social::find(app, connector_id).await.map_err(|e| match e.code {
-        "entity.not_found" | "connector.unexpected_type" => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "session.invalid_connector_id",
-            format!("Unable to find available connector with id {connector_id}."),
-        ),
-        _ => e,
-    })
-}
-
 pub(in super::super) async fn authorization_uri(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let app = ctx.app;
     let mut session = Session::open(app, ctx.req).await?;
     let body: AuthorizationBody = ctx.body()?;
     if body.state.is_empty() || body.redirect_uri.is_empty() {
-        return Err(insufficient_info());
+        return Err(social::insufficient_info());
     }
     let connector = social::find(app, &ctx.param("connectorId")).await?;
     let (uri, connector_session) =
@@ -102,9 +73,9 @@ pub(in super::super) async fn verify(ctx: &Ctx<'_>) -> Result<Response, ApiError
         Some(VerificationRecord::Social(record)) if record.connector_id == connector_id => (**record).clone(),
         _ => return Err(errors::verification_session_not_found()),
     };
-    let connector = connector_for_verify(app, &connector_id).await?;
+    let connector = social::find_for_verify(app, &connector_id).await?;
     if record.connector_session == ConnectorSession::default() {
-        return Err(connector_session_not_found());
+        return Err(social::session_not_found());
     }
     let outcome = social::user_info(app, &connector, &record.connector_session, &body.connector_data).await;
     // The session is spent either way: a callback is good for one try.
