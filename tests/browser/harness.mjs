@@ -27,15 +27,22 @@ const { chromium } = await load('playwright-core');
 const browserPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const screenshots = process.env.EDGEID_SCREENSHOTS;
 
-/** Start edgeid-local and Chromium; `stop()` ends both and removes the temporary files. */
-export async function start() {
+/**
+ * Start edgeid-local and Chromium; `stop()` ends both and removes the temporary files.
+ * `host` names the endpoint (the server always listens on 127.0.0.1): WebAuthn needs a domain
+ * as its RP ID, so the WebAuthn test uses `localhost` (a secure context over plain HTTP).
+ */
+export async function start({ host } = {}) {
   const messageDir = mkdtempSync(path.join(tmpdir(), 'edgeid-messages-'));
-  const server = await spawnLocal({
-    // Logto's test mode: `development-user-id` makes a loopback request an admin.
-    EDGEID_DEV_ADMIN: '1',
-    // Logto's mock email/SMS connectors write each message here.
-    MOCK_CONNECTOR_MESSAGE_DIR: messageDir,
-  });
+  const server = await spawnLocal(
+    {
+      // Logto's test mode: `development-user-id` makes a loopback request an admin.
+      EDGEID_DEV_ADMIN: '1',
+      // Logto's mock email/SMS connectors write each message here.
+      MOCK_CONNECTOR_MESSAGE_DIR: messageDir,
+    },
+    { host },
+  );
   const { endpoint } = server;
 
   if (screenshots) mkdirSync(screenshots, { recursive: true });

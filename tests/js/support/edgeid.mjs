@@ -61,13 +61,14 @@ export function freePort() {
  * (tests/js via `startServer`, tests/browser/harness.mjs, tests/js/openid-client.test.mjs).
  * EDGEID_LOCAL_BIN overrides the binary (default: $CARGO_TARGET_DIR or ./target, /debug/).
  */
-export async function spawnLocal(env = {}) {
+export async function spawnLocal(env = {}, { host = '127.0.0.1' } = {}) {
   const binary =
     process.env.EDGEID_LOCAL_BIN ??
     path.join(process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, 'target'), 'debug', 'edgeid-local');
   assert.ok(existsSync(binary), `edgeid-local binary not found at ${binary}: run \`cargo build -p edgeid-local\` first`);
   const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
+  // The server listens on 127.0.0.1; `host` only names it (e.g. `localhost` for WebAuthn).
+  const endpoint = `http://${host}:${port}`;
   let log = '';
   const child = spawn(binary, [], {
     env: {
