@@ -293,4 +293,92 @@ mod providers {
         let info = info.unwrap();
         assert_eq!((info.id.as_str(), info.name.as_deref()), ("42", Some("Forty-two")));
     }
+
+    #[tokio::test]
+    async fn github_reads_the_user_and_the_verified_primary_email() {
+        let mut t = crate::testing::app();
+        let c =
+            connector(&github::FACTORY, Kind::GitHub, json!({ "clientId": "gh-client", "clientSecret": "gh-secret" }));
+        let (params, session) = start(&t.app, &c).await;
+        assert_eq!(params["scope"], "read:user user:email");
+        assert_eq!(params["client_id"], "gh-client");
+        t.app.http_client = Some(Arc::new(FakeIdp {
+            handler: Box::new(|req, body| match (req.uri().host(), req.uri().path()) {
+                (Some("github.com"), "/login/oauth/access_token") => {
+                    let f = form(body);
+                    if f["code"] == "bad" {
+                        // GitHub answers a bad code with 200 and an `error`.
+                        return Ok((
+                            200,
+                            json!({ "error": "bad_verification_code", "error_description": "The code passed is incorrect or expired." }),
+                        ));
+                    }
+                    assert_eq!(f["client_secret"], "gh-secret");
+                    Ok((
+                        200,
+                        json!({ "access_token": "gho_1", "token_type": "bearer", "scope": "read:user,user:email" }),
+                    ))
+                }
+                (Some("api.github.com"), "/user") => {
+                    assert_eq!(req.headers()[http::header::AUTHORIZATION], "Bearer gho_1");
+                    assert!(req.headers().contains_key(http::header::USER_AGENT));
+                    Ok((
+                        200,
+                        json!({ "id": 1234, "login": "octo", "name": "Octo Cat", "avatar_url": "https://a/o.png", "email": null }),
+                    ))
+                }
+                (Some("api.github.com"), "/user/emails") => Ok((
+                    200,
+                    json!([
+                        { "email": "old@example.com", "primary": false, "verified": true, "visibility": null },
+                        { "email": "octo@example.com", "primary": true, "verified": true, "visibility": "private" },
+                    ]),
+                )),
+                other => panic!("{other:?}"),
+            }),
+            seen: Mutex::new(Vec::new()),
+        }));
+        let data = |code: &str| json!({ "code": code, "state": "state-1" }).as_object().unwrap().clone();
+        let info = user_info(&t.app, &c, &session, &data("good")).await.unwrap();
+        assert_eq!(info.id, "1234");
+        assert_eq!(info.email.as_deref(), Some("octo@example.com"));
+        assert_eq!((info.name.as_deref(), info.avatar.as_deref()), (Some("Octo Cat"), Some("https://a/o.png")));
+        assert_eq!(info.raw_data.unwrap()["userInfo"]["login"], "octo");
+        let api = user_info(&t.app, &c, &session, &data("bad")).await.unwrap_err().to_api_error();
+        assert_eq!((api.status.as_u16(), api.code), (401, "connector.social_auth_code_invalid"));
+    }
+
+    #[tokio::test]
+    async fn google_is_oidc_with_googles_keys_issuer_and_rs256() {
+        let mut t = crate::testing::app();
+        let c = connector(
+            &google::FACTORY,
+            Kind::Google,
+            json!({ "clientId": "g-client", "clientSecret": "g-secret", "prompts": ["consent"], "offlineAccess": true }),
+        );
+        let (params, session) = start(&t.app, &c).await;
+        assert_eq!(params["scope"], "openid profile email");
+        assert_eq!((params["prompt"].as_str(), params["access_type"].as_str()), (Some("consent"), Some("offline")));
+        assert!(params["nonce"].is_string() && params["code_challenge"].is_string());
+
+        // An ES256 token, even from a key in the JWKS, is not what Google signs with.
+        let k = keys(&t.app).await;
+        let now = crate::testing::T0 / 1000;
+        let claims = json!({ "iss": "https://accounts.google.com", "aud": "g-client", "sub": "g1", "iat": now, "exp": now + 60, "nonce": session.nonce });
+        let token = id_token(&k, claims).await;
+        let jwks = k.jwks.clone();
+        t.app.http_client = Some(Arc::new(FakeIdp {
+            handler: Box::new(move |req, _| match (req.uri().host(), req.uri().path()) {
+                (Some("oauth2.googleapis.com"), "/token") => {
+                    Ok((200, json!({ "access_token": "ya29", "token_type": "Bearer", "id_token": token })))
+                }
+                (Some("www.googleapis.com"), "/oauth2/v3/certs") => Ok((200, jwks.clone())),
+                other => panic!("{other:?}"),
+            }),
+            seen: Mutex::new(Vec::new()),
+        }));
+        let data = json!({ "code": "c", "state": "state-1" });
+        let api = user_info(&t.app, &c, &session, data.as_object().unwrap()).await.unwrap_err().to_api_error();
+        assert_eq!((api.status.as_u16(), api.code), (401, "connector.social_invalid_id_token"));
+    }
 }
