@@ -15,6 +15,8 @@ pub mod errors;
 mod grants;
 mod identities;
 mod logto_configs;
+mod mfa_settings;
+mod mfa_verifications;
 mod password;
 mod primary_identifier;
 mod profile;
@@ -43,6 +45,14 @@ enum Route {
     PrimaryEmail,
     PrimaryPhone,
     LogtoConfigs,
+    MfaVerifications,
+    MfaVerificationsTotp,
+    MfaTotpSecretGenerate,
+    MfaBackupCodesGenerate,
+    MfaBackupCodes,
+    MfaVerification,
+    MfaVerificationName,
+    MfaSettings,
     Sessions,
     Session,
     Grants,
@@ -65,6 +75,14 @@ const TABLE: &[(&str, Route)] = &[
     ("/api/my-account/primary-email", Route::PrimaryEmail),
     ("/api/my-account/primary-phone", Route::PrimaryPhone),
     ("/api/my-account/logto-configs", Route::LogtoConfigs),
+    ("/api/my-account/mfa-verifications", Route::MfaVerifications),
+    ("/api/my-account/mfa-verifications/totp", Route::MfaVerificationsTotp),
+    ("/api/my-account/mfa-verifications/totp-secret/generate", Route::MfaTotpSecretGenerate),
+    ("/api/my-account/mfa-verifications/backup-codes/generate", Route::MfaBackupCodesGenerate),
+    ("/api/my-account/mfa-verifications/backup-codes", Route::MfaBackupCodes),
+    ("/api/my-account/mfa-verifications/{verificationId}", Route::MfaVerification),
+    ("/api/my-account/mfa-verifications/{verificationId}/name", Route::MfaVerificationName),
+    ("/api/my-account/mfa-settings", Route::MfaSettings),
     ("/api/my-account/sessions", Route::Sessions),
     ("/api/my-account/sessions/{sessionId}", Route::Session),
     ("/api/my-account/grants", Route::Grants),
@@ -121,6 +139,16 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
         (R::PrimaryPhone, &Method::DELETE) => primary_identifier::delete(&ctx, primary_identifier::Kind::Phone).await,
         (R::LogtoConfigs, &Method::GET) => logto_configs::get(&ctx).await,
         (R::LogtoConfigs, &Method::PATCH) => logto_configs::update(&ctx).await,
+        (R::MfaVerifications, &Method::GET) => mfa_verifications::list(&ctx).await,
+        (R::MfaVerifications, &Method::POST) => mfa_verifications::add(&ctx).await,
+        (R::MfaVerificationsTotp, &Method::PUT) => mfa_verifications::replace_totp(&ctx).await,
+        (R::MfaTotpSecretGenerate, &Method::POST) => mfa_verifications::generate_totp_secret(&ctx).await,
+        (R::MfaBackupCodesGenerate, &Method::POST) => mfa_verifications::generate_backup_codes(&ctx).await,
+        (R::MfaBackupCodes, &Method::GET) => mfa_verifications::backup_codes(&ctx).await,
+        (R::MfaVerification, &Method::DELETE) => mfa_verifications::delete(&ctx).await,
+        (R::MfaVerificationName, &Method::PATCH) => mfa_verifications::rename(&ctx).await,
+        (R::MfaSettings, &Method::GET) => mfa_settings::get(&ctx).await,
+        (R::MfaSettings, &Method::PATCH) => mfa_settings::update(&ctx).await,
         (R::Sessions, &Method::GET) => sessions::get(&ctx).await,
         (R::Session, &Method::DELETE) => sessions::delete(&ctx).await,
         (R::Grants, &Method::GET) => grants::list(&ctx).await,

@@ -115,6 +115,7 @@ async fn any_origin_may_call_and_preflight() {
     assert_eq!((status, headers["access-control-allow-origin"].to_str().unwrap()), (StatusCode::UNAUTHORIZED, "*"));
 }
 
+mod mfa;
 mod password;
 mod primary_identifier;
 mod profile;

@@ -67,8 +67,9 @@ pub fn passkey_preferred() -> ApiError {
     e(422, "user.passkey_preferred", "Create a passkey to simplify your sign-in process.")
 }
 
-pub fn totp_secret_invalid() -> ApiError {
-    e(422, "user.totp_secret_invalid", "Invalid TOTP secret supplied.")
+/// 422 in the Management API, 400 in the Account API (Logto's `assertThat` default).
+pub fn totp_secret_invalid(status: u16) -> ApiError {
+    e(status, "user.totp_secret_invalid", "Invalid TOTP secret supplied.")
 }
 
 pub fn wrong_backup_code_format() -> ApiError {

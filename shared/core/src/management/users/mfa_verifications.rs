@@ -66,7 +66,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     match body {
         CreateBody::Totp { secret } => {
             if secret.as_deref().is_some_and(|s| !totp::validate_secret(s)) {
-                return Err(totp_secret_invalid());
+                return Err(totp_secret_invalid(422));
             }
             let secret = secret.unwrap_or_else(|| totp::generate_secret(ctx.app.rng.as_ref()));
             let factor = BindMfa::Totp { secret: secret.clone() }.into_verification(ctx.app);
