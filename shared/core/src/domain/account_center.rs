@@ -51,9 +51,10 @@ pub enum Field {
 }
 
 /// Per-field controls as stored: a field absent from Logto's JSON is `None` (= Off) and stays
-/// absent when echoed back, as Logto's `fields: {}` seed.
+/// absent when echoed back, as Logto's `fields: {}` seed. Unknown keys are ignored, so a record
+/// written by a newer function (rolling deploys) stays readable.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct Fields {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<Control>,
@@ -229,7 +230,8 @@ mod tests {
         assert!(!fields.get(Field::Password).readable());
         assert_eq!(serde_json::to_value(&fields).unwrap(), serde_json::json!({"name": "Edit", "email": "ReadOnly"}));
         assert!(serde_json::from_value::<Fields>(serde_json::json!({"name": "Write"})).is_err());
-        assert!(serde_json::from_value::<Fields>(serde_json::json!({"bogus": "Edit"})).is_err());
+        let newer: Fields = serde_json::from_value(serde_json::json!({"name": "Edit", "later": "Edit"})).unwrap();
+        assert_eq!(newer, Fields { name: Some(Control::Edit), ..Fields::default() });
     }
 
     #[tokio::test]

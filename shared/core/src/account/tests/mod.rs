@@ -138,3 +138,115 @@ async fn a_token_whose_grant_is_gone_is_refused() {
     let (status, body) = t::call(&w.app, t::request("GET", "/api/my-account", &w.token, None, None)).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("auth.unauthorized")));
 }
+
+#[tokio::test]
+async fn refused_writes_leave_the_account_exactly_as_it_was() {
+    use crate::domain::user::{NewPassword, NewUser};
+    let w = world().await;
+    let app = &w.app;
+    let store = app.store.as_ref();
+    let bob = user::insert(
+        app,
+        NewUser {
+            username: Some("bob".into()),
+            password: Some(NewPassword::Plain(t::PASSWORD.into())),
+            ..NewUser::default()
+        },
+    )
+    .await
+    .unwrap();
+    let bob_token = t::token_for(app, &bob.id, t::SPA, t::ALL_SCOPES).await;
+    let req =
+        t::request("POST", "/api/verifications/password", &bob_token, None, Some(json!({"password": t::PASSWORD})));
+    let foreign = t::call(app, req).await.1["verificationRecordId"].as_str().unwrap().to_owned();
+    let expired = w.password_record().await;
+    let proof = w.code_record("email", "new@example.com").await;
+    app.clock.advance_ms(10 * 60 * 1000);
+    let proof_live = w.code_record("email", "new2@example.com").await;
+    let before = user::find(store, &w.user.id).await.unwrap().unwrap();
+
+    type Attempt<'a> = (&'a str, &'a str, Option<&'a str>, serde_json::Value, (u16, &'a str));
+    let attempts: Vec<Attempt<'_>> = vec![
+        (
+            "PATCH",
+            "/api/my-account",
+            Some(&expired),
+            json!({"username": "x1"}),
+            (401, "verification_record.permission_denied"),
+        ),
+        (
+            "PATCH",
+            "/api/my-account",
+            Some(&foreign),
+            json!({"username": "x1"}),
+            (401, "verification_record.permission_denied"),
+        ),
+        (
+            "POST",
+            "/api/my-account/password",
+            Some(&foreign),
+            json!({"password": "A-new-passphrase-9"}),
+            (401, "verification_record.permission_denied"),
+        ),
+        (
+            "POST",
+            "/api/my-account/primary-email",
+            Some(&foreign),
+            json!({"email": "new2@example.com", "newIdentifierVerificationRecordId": proof_live}),
+            (401, "verification_record.permission_denied"),
+        ),
+        (
+            "POST",
+            "/api/my-account/primary-email",
+            Some(&proof_live),
+            json!({"email": "new2@example.com", "newIdentifierVerificationRecordId": proof_live}),
+            (401, "verification_record.permission_denied"),
+        ),
+        (
+            "DELETE",
+            "/api/my-account/primary-email",
+            None,
+            serde_json::Value::Null,
+            (401, "verification_record.permission_denied"),
+        ),
+        (
+            "PATCH",
+            "/api/my-account/logto-configs",
+            Some(&expired),
+            json!({"mfa": {"skipped": true}}),
+            (401, "verification_record.permission_denied"),
+        ),
+    ];
+    for (method, path, id, body, expected) in attempts {
+        let body = if body.is_null() { None } else { Some(body) };
+        let got = error_of(app, t::request(method, path, &w.token, id, body)).await;
+        assert_eq!((got.0, got.1.as_str()), expected, "{method} {path}");
+    }
+    // An expired new-identifier proof, with a good permission record.
+    let permission = w.password_record().await;
+    let req = t::request(
+        "POST",
+        "/api/my-account/primary-email",
+        &w.token,
+        Some(&permission),
+        Some(json!({"email": "new@example.com", "newIdentifierVerificationRecordId": proof})),
+    );
+    assert_eq!(error_of(app, req).await, (400, "verification_record.not_found".into()));
+    // Fields switched off.
+    t::set_fields(app, Fields::default()).await;
+    for (method, path, body) in [
+        ("PATCH", "/api/my-account", json!({"name": "X"})),
+        ("PATCH", "/api/my-account/profile", json!({"nickname": "X"})),
+        ("POST", "/api/my-account/password", json!({"password": "A-new-passphrase-9"})),
+        (
+            "POST",
+            "/api/my-account/primary-email",
+            json!({"email": "new2@example.com", "newIdentifierVerificationRecordId": proof_live}),
+        ),
+    ] {
+        let got = error_of(app, t::request(method, path, &w.token, Some(&permission), Some(body))).await;
+        assert_eq!(got, (400, "account_center.field_not_editable".into()), "{method} {path}");
+    }
+    let after = user::find(store, &w.user.id).await.unwrap().unwrap();
+    assert_eq!(after, before, "record and version untouched");
+}
