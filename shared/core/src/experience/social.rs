@@ -6,7 +6,8 @@
 //!   the identity's phone or email, so the page can offer to link. With `linkSocialIdentity`
 //!   that related user is signed in and the identity is staged for linking at submit.
 //! - Every social sign-in of a connector with `syncProfile` stages the identity's name and
-//!   avatar, written at submit.
+//!   avatar (and its email when the account has none and nobody else holds it), written at
+//!   submit.
 //! - Register: the new user gets the identity, its name and avatar, and its email / phone when
 //!   no other user has them.
 
@@ -62,12 +63,26 @@ pub(super) async fn identify(app: &App, record: &SocialRecord, link: bool) -> Re
         return Ok((found, synced));
     }
     if let Some(found) = user::find_by_identity(app.store.as_ref(), &target, &info.id).await? {
+        if connector.sync_profile() {
+            synced.primary_email = synced_email(app, &found, info).await?;
+        }
         return Ok((found, synced));
     }
     Err(match related_user(app, info).await? {
         Some((related, _)) => identity_not_exist().with_data(json!({ "relatedUser": related })),
         None => identity_not_exist(),
     })
+}
+
+/// With `syncProfile`, the identity's (verified: connectors drop unverified ones) email fills an
+/// account that has none, if no other user holds it. An existing email is never replaced from
+/// the provider's side: it is the account's recovery channel, and Logto syncs only name and
+/// avatar.
+async fn synced_email(app: &App, user: &User, info: &SocialUserInfo) -> Result<Option<String>, ApiError> {
+    let Some(email) = info.email.as_ref().filter(|_| user.value.primary_email.is_none()) else {
+        return Ok(None);
+    };
+    Ok(user::find_by_email(app.store.as_ref(), email).await?.is_none().then(|| email.clone()))
 }
 
 /// The profile of a user registering with this identity (`toSyncedProfile(true)` +

@@ -173,13 +173,15 @@ async fn sync_profile_updates_name_and_avatar_on_each_sign_in() {
     let b = browser(&app).await;
     b.start(&app, "SignIn").await;
     let id =
-        b.social(&app, json!({"code": "c", "userId": "sub-2", "name": "Second", "avatar": "https://a/2.png"})).await;
+        b.social(&app, json!({"code": "c", "userId": "sub-2", "name": "Second", "avatar": "https://a/2.png", "email": "sub2@example.com"})).await;
     let (status, body) = b.post(&app, "/api/experience/identification", json!({ "verificationId": id })).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let (status, body) = b.call(&app, Method::POST, "/api/experience/submit", None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let user = user::find_by_identity(app.store.as_ref(), "mock-social", "sub-2").await.unwrap().unwrap().value;
     assert_eq!((user.name.as_deref(), user.avatar.as_deref()), (Some("Second"), Some("https://a/2.png")));
+    // The account had no email: the identity's fills it.
+    assert_eq!(user.primary_email.as_deref(), Some("sub2@example.com"));
 }
 
 #[tokio::test]
