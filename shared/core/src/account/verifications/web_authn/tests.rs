@@ -124,3 +124,72 @@ async fn only_this_users_webauthn_records_of_first_party_clients() {
     );
     assert_eq!(code_of(app, req).await, (400, "guard.invalid_input".into()));
 }
+
+#[tokio::test]
+async fn a_registered_credential_is_bound_renamed_and_then_signs() {
+    let w = world().await;
+    let app = &w.app;
+    t::set_sie(app, json!({"mfa": {"factors": ["WebAuthn"], "policy": "UserControlled"}})).await;
+    let (_, body) = t::call(app, t::request("POST", REGISTRATION, &w.token, None, None)).await;
+    let record = body["verificationRecordId"].clone();
+    let mut authenticator = Authenticator::es256();
+    authenticator.user_id = w.user.id.clone();
+    let response = authenticator.register(body["registrationOptions"]["challenge"].as_str().unwrap(), ENDPOINT);
+    assert_eq!(t::call(app, verify(&w.token, &record, &response)).await.0, StatusCode::OK);
+
+    // Binding needs the identity verified (a password record), then adds the credential.
+    let bind = |verification: Option<&str>| {
+        t::request(
+            "POST",
+            "/api/my-account/mfa-verifications",
+            &w.token,
+            verification,
+            Some(json!({ "type": "WebAuthn", "newIdentifierVerificationRecordId": record, "name": "My key" })),
+        )
+    };
+    assert_eq!(code_of(app, bind(None)).await, (401, "verification_record.permission_denied".into()));
+    let password = w.password_record().await;
+    let (status, body) = t::call(app, bind(Some(&password))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let list =
+        |verification: &str| t::request("GET", "/api/my-account/mfa-verifications", &w.token, Some(verification), None);
+    let (_, factors) = t::call(app, list(&password)).await;
+    let factor = factors.as_array().unwrap().iter().find(|f| f["type"] == "WebAuthn").unwrap().clone();
+    assert_eq!(factor["name"], "My key");
+
+    // Renamed through the Account API.
+    let id = factor["id"].as_str().unwrap();
+    let req = t::request(
+        "PATCH",
+        &format!("/api/my-account/mfa-verifications/{id}/name"),
+        &w.token,
+        Some(&password),
+        Some(json!({ "name": "Laptop" })),
+    );
+    assert_eq!(t::call(app, req).await.0, StatusCode::OK);
+    let (_, factors) = t::call(app, list(&password)).await;
+    assert_eq!(factors.as_array().unwrap().iter().find(|f| f["type"] == "WebAuthn").unwrap()["name"], "Laptop");
+
+    // The stored key is the authenticator's: its assertion verifies against what was bound.
+    let user = t::stored_user(app, &w.user.id).await;
+    let stored =
+        crate::domain::mfa::webauthn::credentials::find(&user, &crate::jose::b64(&authenticator.credential_id))
+            .unwrap();
+    let rp = crate::domain::mfa::webauthn::RelyingParty::of(&app.config).unwrap();
+    authenticator.counter = 1;
+    let assertion = authenticator.assert("Y2hhbGxlbmdl", ENDPOINT);
+    let counter = crate::domain::mfa::webauthn::verify_authentication(
+        app.crypto.as_ref(),
+        &assertion,
+        &rp.expect("Y2hhbGxlbmdl"),
+        &crate::domain::mfa::webauthn::StoredCredential {
+            credential_id: &stored.credential_id,
+            public_key: &stored.public_key,
+            counter: stored.counter,
+            user_id: &w.user.id,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(counter, 1);
+}
