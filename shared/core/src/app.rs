@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use crate::Config;
+use crate::domain::cookie_keys::CookieKeyCache;
 use crate::domain::signing_keys::SigningKeyCache;
 use crate::ports::{Clock, Crypto, HttpClient, MockMessages, Rng};
 use crate::store::Store;
@@ -15,6 +16,8 @@ pub struct App {
     pub crypto: Arc<dyn Crypto>,
     /// Per-isolate cache of the parsed signing keys and JWKS (safe to lose, bounded staleness).
     pub signing_keys: SigningKeyCache,
+    /// Per-isolate cache of the cookie keys (safe to lose, bounded staleness).
+    pub cookie_keys: CookieKeyCache,
     /// Pre-serialised discovery documents (per signing algorithm).
     pub discovery: crate::oidc::discovery::DiscoveryCache,
     /// Outgoing HTTP (connectors). `None`: connectors that need it answer a clear error.
@@ -62,6 +65,7 @@ impl App {
             rng,
             crypto,
             signing_keys: SigningKeyCache::new(),
+            cookie_keys: CookieKeyCache::new(),
             discovery: Default::default(),
             http_client: None,
             mock_messages: None,

@@ -149,14 +149,14 @@ async fn a_password_sign_in_stays_within_its_store_budget() {
     // The budget per hop (store calls, every kind). A hop that needs more is a regression
     // somebody must justify; one that needs fewer lowers its line here.
     let budget: &[(&str, usize)] = &[
-        ("GET /oidc/auth", 5), // client, default resource, cookie keys (+ first-use create), interaction
-        ("PUT /api/experience", 3), // cookie keys, interaction read + write
-        ("POST verification/password", 7), // + sign-in experience once, username index, user, sentinel block
-        ("POST identification", 6), // + sign-in experience once, username index, user
-        ("POST submit", 6),    // + sign-in experience, user once, user commit, interaction
-        ("GET /oidc/auth/:uid", 6), // interaction, client, commit (interaction out, session in), user, next interaction
-        ("GET /consent", 4),   // interaction, client, commit (grant + interaction)
-        ("GET /oidc/auth/:uid2", 8), // + session, grant, the code
+        ("GET /oidc/auth", 5), // client, default resource, cookie keys (first use: read + create), interaction
+        ("PUT /api/experience", 2), // interaction read + write (cookie keys cached per isolate)
+        ("POST verification/password", 6), // + sign-in experience once, username index, user, sentinel block
+        ("POST identification", 5), // + sign-in experience once, username index, user
+        ("POST submit", 5),    // + sign-in experience, user once, user commit, interaction
+        ("GET /oidc/auth/:uid", 5), // interaction, client, commit (interaction out, session in), user, next interaction
+        ("GET /consent", 3),   // interaction, client, commit (grant + interaction)
+        ("GET /oidc/auth/:uid2", 7), // + session, grant, the code
         ("POST /oidc/token", 6), // client, code read + consume, grant, user, commit (tokens)
     ];
     let mut total = 0;

@@ -8,6 +8,8 @@
 //! (Logto's JSON cookie maps) is a valid cookie-octet sequence. Every signed cookie is
 //! `Path=/; HttpOnly; SameSite=Lax`, plus `Secure` when the endpoint is https.
 
+use std::sync::Arc;
+
 use hmac::{Hmac, Mac};
 use http::{HeaderMap, HeaderValue, header};
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
@@ -24,9 +26,41 @@ const NOT_OCTET: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b',').add(b';').a
 /// The suffix of the signature cookie (Keygrip's).
 const SIG_SUFFIX: &str = ".sig";
 
-/// The cookie keys to sign and verify with (created on first use).
-pub async fn keys(app: &App) -> Result<Vec<CookieKey>, Internal> {
-    Ok(super::cookie_keys::find_or_create(app).await?.0)
+/// The cookie keys to sign with (created on first use), from the per-isolate cache while it is
+/// fresh. A handler that verifies a request's cookies uses [`keys_for`].
+pub async fn keys(app: &App) -> Result<Arc<[CookieKey]>, Internal> {
+    keys_for(app, &HeaderMap::new()).await
+}
+
+/// The cookie keys to sign and verify this request's cookies with (created on first use), from
+/// the per-isolate cache while it is fresh and every signed cookie of `headers` verifies under
+/// it; else read again (see `domain::cookie_keys` for the bounds).
+pub async fn keys_for(app: &App, headers: &HeaderMap) -> Result<Arc<[CookieKey]>, Internal> {
+    use super::cookie_keys::{MAX_AGE_MS, UNKNOWN_SIGNATURE_REFRESH_MS};
+    let now = app.clock.now_ms();
+    if let Some(loaded) = app.cookie_keys.cached() {
+        let age = now.saturating_sub(loaded.loaded_at);
+        if (0..MAX_AGE_MS).contains(&age)
+            && (age < UNKNOWN_SIGNATURE_REFRESH_MS || signed_cookies_verify(headers, &loaded.keys))
+        {
+            return Ok(loaded.keys.clone());
+        }
+    }
+    let keys: Arc<[CookieKey]> = super::cookie_keys::find_or_create(app).await?.0.into();
+    app.cookie_keys.put(keys.clone(), now);
+    Ok(keys)
+}
+
+/// Whether every signed cookie in `headers` (a `<name>.sig` beside `<name>`) verifies under `keys`.
+fn signed_cookies_verify(headers: &HeaderMap, keys: &[CookieKey]) -> bool {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('=').map(|(k, _)| k.trim()))
+        .filter_map(|name| name.strip_suffix(SIG_SUFFIX))
+        .all(|name| raw(headers, name).is_none() || read(headers, name, keys).is_some())
 }
 
 /// Whether cookies for this deployment get `Secure` (the endpoint is https).

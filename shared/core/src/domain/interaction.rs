@@ -295,7 +295,7 @@ pub fn parse_cookie_map(value: &str) -> BTreeMap<String, String> {
 /// picked by the `Logto-App-Id` header or `app_id` query parameter when given (one browser may
 /// sign in to several apps at once), else the most recent one.
 pub async fn from_request(app: &App, req: &Request) -> Result<(Interaction, Version), InteractionError> {
-    let keys = cookies::keys(app).await?;
+    let keys = cookies::keys_for(app, req.headers()).await?;
     let map = cookies::read(req.headers(), COOKIE, &keys).map(|v| parse_cookie_map(&v)).unwrap_or_default();
     let app_id = app_id(req);
     let uid = match &app_id {

@@ -91,7 +91,7 @@ async fn run_start(app: &App, req: &Request) -> Result<Response, OAuthError> {
         _ => None,
     };
 
-    let keys = cookies::keys(app).await?;
+    let keys = cookies::keys_for(app, req.headers()).await?;
     let signed_in = session::from_headers(app, req.headers(), &keys).await?.is_some();
     let logout = LogoutState {
         secret: hex(&random(app, 24)),
@@ -203,7 +203,7 @@ async fn run_confirm(app: &App, req: &Request) -> Result<Response, OAuthError> {
     let params = super::form(req)?;
     let xsrf = single(&params, "xsrf")?.unwrap_or_default();
     let logout = single(&params, "logout")?.is_some();
-    let keys = cookies::keys(app).await?;
+    let keys = cookies::keys_for(app, req.headers()).await?;
     let state: LogoutState = cookies::read(req.headers(), STATE_COOKIE, &keys)
         .and_then(|v| serde_json::from_str(&v).ok())
         .ok_or_else(|| OAuthError::invalid_request("could not find logout details"))?;

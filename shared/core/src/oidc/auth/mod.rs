@@ -42,7 +42,7 @@ pub async fn handle(app: &App, req: &Request) -> Response {
         Ok(v) => v,
         Err(failure) => return failure.render(app),
     };
-    let keys = match cookies::keys(app).await {
+    let keys = match cookies::keys_for(app, req.headers()).await {
         Ok(keys) => keys,
         Err(e) => return OAuthError::from(e).render(),
     };

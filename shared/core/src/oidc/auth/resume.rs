@@ -22,7 +22,7 @@ pub async fn get(app: &App, req: &Request, uid: &str) -> Response {
 
 async fn run(app: &App, req: &Request, uid: &str) -> Result<Response, Response> {
     let internal = |e: crate::error::Internal| OAuthError::from(e).render();
-    let keys = cookies::keys(app).await.map_err(internal)?;
+    let keys = cookies::keys_for(app, req.headers()).await.map_err(internal)?;
     let resume = cookies::read(req.headers(), RESUME_COOKIE, &keys)
         .map(|v| interaction::parse_cookie_map(&v))
         .unwrap_or_default();
