@@ -145,5 +145,13 @@ async fn the_last_sign_in_method_stays_and_gates_are_logtos() {
         None,
         body(json!({ "connectorId": "nope", "state": "s", "redirectUri": "x" })),
     );
-    assert_eq!(error_of(app, req).await, (404, "entity.not_found".into()));
+    assert_eq!(error_of(app, req).await, (422, "session.invalid_connector_id".into()));
+    let req = t::request(
+        "POST",
+        "/api/verifications/social",
+        &token,
+        None,
+        body(json!({ "connectorId": "mock-email", "state": "s", "redirectUri": "x" })),
+    );
+    assert_eq!(error_of(app, req).await, (400, "connector.unexpected_type".into()));
 }

@@ -40,7 +40,7 @@ pub(in super::super) async fn create(ctx: &Ctx<'_>) -> Result<Response, ApiError
     if body.state.is_empty() || body.redirect_uri.is_empty() {
         return Err(social::insufficient_info());
     }
-    let connector = social::find(app, &body.connector_id).await?;
+    let connector = social::find_for_account(app, &body.connector_id).await?;
     let id = verification_record::new_id(app);
     let (uri, mut session) =
         social::authorization_uri(app, &connector, &body.state, &body.redirect_uri, body.scope.as_deref()).await?;

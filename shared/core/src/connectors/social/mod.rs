@@ -137,13 +137,26 @@ pub async fn find(app: &App, id: &str) -> Result<SocialConnector, ApiError> {
 /// 422 `session.invalid_connector_id`.
 pub async fn find_for_verify(app: &App, id: &str) -> Result<SocialConnector, ApiError> {
     find(app, id).await.map_err(|e| match e.code {
-        "entity.not_found" | "connector.unexpected_type" => ApiError::new(
-            http::StatusCode::UNPROCESSABLE_ENTITY,
-            "session.invalid_connector_id",
-            format!("Unable to find available connector with id {id}."),
-        ),
+        "entity.not_found" | "connector.unexpected_type" => invalid_connector_id(id),
         _ => e,
     })
+}
+
+/// The profile API's lookup (`SocialVerification.getConnectorData`): a missing connector is
+/// 422 `session.invalid_connector_id`, an Email/Sms one 400 `connector.unexpected_type`.
+pub async fn find_for_account(app: &App, id: &str) -> Result<SocialConnector, ApiError> {
+    find(app, id).await.map_err(|e| match e.code {
+        "entity.not_found" => invalid_connector_id(id),
+        _ => e,
+    })
+}
+
+fn invalid_connector_id(id: &str) -> ApiError {
+    ApiError::new(
+        http::StatusCode::UNPROCESSABLE_ENTITY,
+        "session.invalid_connector_id",
+        format!("Unable to find available connector with id {id}."),
+    )
 }
 
 /// 400 `session.insufficient_info` (an empty `state` or `redirectUri`).
