@@ -57,7 +57,7 @@ test('sign in to /account through account-center, change the name and the passwo
   const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
   await dialog.waitFor();
   assert.equal(await page.evaluate(() => document.activeElement.id), 'verify-password');
-  await snap(page, 'account-confirm');
+  await snap(page, 'account-confirm', { fullPage: false });
   await dialog.getByLabel('Current password').fill('not-the-password');
   await dialog.getByRole('button', { name: 'Confirm' }).click();
   await dialog.getByRole('alert').filter({ hasText: 'incorrect' }).waitFor();

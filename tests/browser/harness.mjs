@@ -101,8 +101,9 @@ export async function openPage(browser, { width = 1024, height = 800 } = {}) {
   return { context, page, problems };
 }
 
-export async function snap(page, name) {
-  if (screenshots) await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
+/** A PNG of the whole page (`{ fullPage: false }`: the viewport, e.g. for a modal dialog). */
+export async function snap(page, name, { fullPage = true } = {}) {
+  if (screenshots) await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage });
 }
 
 /** The page has read the sign-in experience and shown its first screen. */
