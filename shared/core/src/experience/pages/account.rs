@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 
 use super::Page;
 
-pub(super) const HTML: &str = include_str!("assets/account.html");
-pub(super) const JS: &str = include_str!("assets/account.js");
+const HTML: &str = include_str!("assets/account.html");
+const JS: &str = include_str!("assets/account.js");
 
 /// The page's own path (also the client's redirect URI).
 pub const PATH: &str = "/account";

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use super::Page;
 
-pub(super) const HTML: &str = include_str!("assets/sign-in.html");
+const HTML: &str = include_str!("assets/sign-in.html");
 pub(super) const JS: &str = include_str!("assets/sign-in.js");
 
 /// Where the assets live; under `/sign-in` so every host already routes them to this group.
