@@ -223,3 +223,38 @@ async fn an_existing_email_is_a_related_user_and_can_be_linked() {
         .await;
     expect_error(got, 404, "user.identity_not_exist");
 }
+
+#[tokio::test]
+async fn an_identified_user_binds_a_social_identity_through_the_profile() {
+    let app = app_with_mock_social(true).await;
+    let alice = user_with_password(&app, "alice").await;
+    let b = browser(&app).await;
+    b.start(&app, "SignIn").await;
+    let (_, body) = b.verify_password(&app, "username", "alice", PASSWORD).await;
+    let (status, body) =
+        b.post(&app, "/api/experience/identification", json!({ "verificationId": body["verificationId"] })).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let id =
+        b.social(&app, json!({"code": "c", "userId": "sub-5", "name": "Alice S", "email": "as@example.com"})).await;
+    let (status, body) =
+        b.post(&app, "/api/experience/profile", json!({ "type": "social", "verificationId": id })).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, body) = b.call(&app, Method::POST, "/api/experience/submit", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let stored = user::find(app.store.as_ref(), &alice.id).await.unwrap().unwrap().value;
+    assert_eq!(stored.identities["mock-social"].user_id, "sub-5");
+    // An existing user gets name/avatar from a syncing connector, never the email.
+    assert_eq!((stored.name.as_deref(), stored.primary_email.as_deref()), (Some("Alice S"), None));
+
+    // The same identity cannot be bound to a second account.
+    let bob = user_with_password(&app, "bob").await;
+    let b = browser(&app).await;
+    b.start(&app, "SignIn").await;
+    let (_, body) = b.verify_password(&app, "username", "bob", PASSWORD).await;
+    b.post(&app, "/api/experience/identification", json!({ "verificationId": body["verificationId"] })).await;
+    let id = b.social(&app, json!({"code": "c", "userId": "sub-5"})).await;
+    let got = b.post(&app, "/api/experience/profile", json!({ "type": "social", "verificationId": id })).await;
+    expect_error(got, 422, "user.identity_already_in_use");
+    let stored = user::find(app.store.as_ref(), &bob.id).await.unwrap().unwrap().value;
+    assert!(stored.identities.is_empty());
+}
