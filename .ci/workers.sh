@@ -156,13 +156,13 @@ run_suites() { # name
 }
 
 # The real-client files that take EDGEID_JS_URL.
-JS_FILES=(tests/js/logto-node.test.mjs tests/js/openid-client-sign-in.test.mjs)
+JS_FILES=(tests/js/logto-node.test.mjs tests/js/openid-client-sign-in.test.mjs tests/js/logto-node-account.test.mjs)
 
 start_split
 smoke_worker /oidc/.well-known/openid-configuration oidc '"issuer"'
 smoke_worker /api/applications management '"code":"auth\.'
 smoke_worker /api/experience experience '"code"'
-smoke_worker /api/my-account account '"code"'
+smoke_worker /api/my-account account '"code":"auth\.authorization_header_missing"'
 smoke_worker /api/verifications/password account '"code"'
 run_suites split
 cleanup

@@ -3,6 +3,7 @@
 //! named by `EDGEID_BLACKBOX_URL` (see `tests/it.rs`). Names are unique per run, so the suite can
 //! run repeatedly against one long-lived host.
 
+mod account;
 mod bad_input;
 mod connectors;
 mod discovery;
