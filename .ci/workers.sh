@@ -142,10 +142,13 @@ smoke_worker() { # path worker body-regex
 # The black-box suite and the real clients against the host on $URL; logs go to $WORK/<name>-*.log.
 run_suites() { # name
   step "black-box HTTP suite against the $1 deployment"
-  # The same suite edgeid-local runs (tests/src/blackbox). Host builds use the shared host target dir.
+  # The same suite edgeid-local runs (tests/src/blackbox). Host builds use the shared host target
+  # dir, where another checkout may rebuild the test binary between cargo's build and its run:
+  # bin.lock is held for both, as every build-and-run there does.
   EDGEID_BLACKBOX_URL="$URL" \
   EDGEID_BLACKBOX_CLIENT_ID="$EDGEID_BOOTSTRAP_CLIENT_ID" EDGEID_BLACKBOX_CLIENT_SECRET="$EDGEID_BOOTSTRAP_CLIENT_SECRET" \
-  CARGO_TARGET_DIR="$CACHE/target" timeout --foreground 15m cargo test --locked -p edgeid-tests --test it blackbox:: \
+  CARGO_TARGET_DIR="$CACHE/target" timeout --foreground 15m flock "$CACHE/bin.lock" \
+    cargo test --locked -p edgeid-tests --test it blackbox:: \
     2>&1 | tee "$WORK/$1-blackbox.log"
   grep -q '^test result: ok' "$WORK/$1-blackbox.log" || { echo "black-box suite failed against the $1 deployment"; exit 1; }
 
