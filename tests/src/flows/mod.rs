@@ -6,6 +6,7 @@ mod account;
 mod authorize;
 mod experience;
 mod machine_tokens;
+mod mfa;
 mod sign_in;
 mod store_outage;
 mod store_round_trips;
