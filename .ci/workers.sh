@@ -159,7 +159,7 @@ run_suites() { # name
 }
 
 # The real-client files that take EDGEID_JS_URL.
-JS_FILES=(tests/js/logto-node.test.mjs tests/js/openid-client-sign-in.test.mjs tests/js/logto-node-account.test.mjs)
+JS_FILES=(tests/js/logto-node.test.mjs tests/js/openid-client-sign-in.test.mjs tests/js/logto-node-account.test.mjs tests/js/social-oidc.test.mjs)
 
 start_split
 smoke_worker /oidc/.well-known/openid-configuration oidc '"issuer"'

@@ -6,8 +6,8 @@
 //! calls are four different functions sharing only the store.
 
 use edgeid_tests::harness::account::{self, VERIFICATION_ID};
-use edgeid_tests::harness::sign_in::{self, Identifier};
-use edgeid_tests::harness::{Target, TestResponse};
+use edgeid_tests::harness::sign_in::{self, Authorization, Identifier};
+use edgeid_tests::harness::{Client, Target, TestResponse};
 use serde_json::{Value, json};
 
 const SCOPE: &str = "openid offline_access profile email";
@@ -152,4 +152,115 @@ async fn read_only_fields_and_missing_or_foreign_verifications_are_refused_and_c
     t.client.get("/api/my-account").send().await.assert_api_error(401, "auth.authorization_header_missing");
     t.client.get("/api/my-account").bearer(&admin_token).send().await.assert_api_error(401, "auth.unauthorized");
     t.client.get("/api/my-account").bearer("not-a-token").send().await.assert_api_error(401, "auth.unauthorized");
+}
+
+/// Password sign-in up to the submit that MFA stops: returns the browser and its authorization.
+async fn sign_in_until_mfa(t: &Target, username: &str, password: &str) -> (Client, Authorization) {
+    let browser = t.client.fresh();
+    let authorization = Authorization::demo_app_at(&t.endpoint().await);
+    sign_in::open_authorization(&browser, &authorization).await;
+    browser.put("/api/experience").json(&json!({"interactionEvent": "SignIn"})).send().await.assert_status(204);
+    let verification = browser
+        .post("/api/experience/verification/password")
+        .json(&json!({"identifier": Identifier::Username(username).json(), "password": password}))
+        .send()
+        .await;
+    let verification_id = verification.assert_status(200).str_field("verificationId");
+    browser
+        .post("/api/experience/identification")
+        .json(&json!({"verificationId": verification_id}))
+        .send()
+        .await
+        .assert_status(204);
+    browser.post("/api/experience/submit").send().await.assert_api_error(403, "session.mfa.require_mfa_verification");
+    (browser, authorization)
+}
+
+async fn verify_totp(browser: &Client, code: &str) -> TestResponse {
+    browser.post("/api/experience/verification/totp/verify").json(&json!({"code": code})).send().await
+}
+
+#[tokio::test]
+async fn a_user_binds_an_authenticator_app_through_the_account_api_and_needs_it_to_sign_in() {
+    let t = Target::from_env();
+    let admin_token = t.admin_token().await;
+    account::enable_account_center(&t.client, &admin_token).await;
+    // TOTP enabled in the sign-in experience, no prompt for users without a factor (Logto's
+    // `enableAllUserControlledMfaFactors` shape), so the rest of the suite is unaffected.
+    let sie = t
+        .client
+        .patch("/api/sign-in-exp")
+        .bearer(&admin_token)
+        .json(&json!({"mfa": {"factors": ["Totp"], "policy": "NoPrompt"}}))
+        .send()
+        .await;
+    assert_eq!(sie.assert_status(200).json()["mfa"]["factors"], json!(["Totp"]));
+
+    let user = sign_in::create_user(&t.client, &admin_token, &t.unique("mfa")).await;
+    let (user_id, username, password) =
+        (user["id"].as_str().unwrap(), user["username"].as_str().unwrap(), user["password"].as_str().unwrap());
+    let token =
+        account::user_access_token(&t, Identifier::Username(username), password, "openid profile identities").await;
+    let mfa = |path: &str| format!("/api/my-account/mfa-verifications{path}");
+    let listed = t.client.get(&mfa("")).bearer(&token).send().await.assert_status(200).json();
+    assert_eq!(listed, json!([]), "no factor yet");
+
+    // The app asks for a secret, the user's authenticator computes codes from it.
+    let generated = t.client.post(&mfa("/totp-secret/generate")).bearer(&token).send().await;
+    let secret = generated.assert_status(200).str_field("secret");
+    let record = account::verification_record_id(&account::verify_password(&t.client, &token, password).await);
+    let bind = |body: Value, verification: Option<String>| {
+        let mut request = t.client.post(&mfa("")).bearer(&token).json(&body);
+        if let Some(id) = verification {
+            request = request.header(VERIFICATION_ID, &id);
+        }
+        request.send()
+    };
+    let now = edgeid_tests::harness::totp::now();
+    let code = edgeid_tests::harness::totp::code_at(&secret, now);
+    bind(json!({"type": "Totp", "secret": secret, "code": code}), None)
+        .await
+        .assert_api_error(401, "verification_record.permission_denied");
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    bind(json!({"type": "Totp", "secret": secret, "code": wrong}), Some(record.clone()))
+        .await
+        .assert_api_error(400, "session.mfa.invalid_totp_code");
+    assert_eq!(t.client.get(&mfa("")).bearer(&token).send().await.json(), json!([]), "a refused bind binds nothing");
+    bind(json!({"type": "Totp", "secret": secret, "code": code}), Some(record.clone())).await.assert_status(204);
+    bind(json!({"type": "Totp", "secret": secret}), Some(record.clone()))
+        .await
+        .assert_api_error(422, "user.totp_already_in_use");
+    let listed = t.client.get(&mfa("")).bearer(&token).send().await.assert_status(200).json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(listed[0]["type"], "Totp", "{listed}");
+    assert!(
+        listed[0].get("key").is_none() && !listed.to_string().contains(&secret),
+        "the secret is never listed: {listed}"
+    );
+    let factor_id = listed[0]["id"].as_str().unwrap().to_owned();
+    let admin_view = t.client.get(&format!("/api/users/{user_id}/mfa-verifications")).bearer(&admin_token).send().await;
+    assert_eq!(admin_view.assert_status(200).json()[0]["id"], factor_id.as_str(), "the Management API sees it");
+
+    // The next sign-in stops at submit until the authenticator's code is given; the next
+    // step's code (valid ±1 step) is used so the bind's code cannot make it a replay.
+    let (browser, authorization) = sign_in_until_mfa(&t, username, password).await;
+    verify_totp(&browser, wrong).await.assert_api_error(400, "session.mfa.invalid_totp_code");
+    let next = edgeid_tests::harness::totp::code_at(&secret, now + 30);
+    verify_totp(&browser, &next).await.assert_status(200);
+    let submit = browser.post("/api/experience/submit").send().await;
+    let redirect_to = submit.assert_status(200).str_field("redirectTo");
+    let callback = sign_in::finish_authorization(&browser, &redirect_to, &authorization).await;
+    sign_in::exchange_code(&t.client.fresh(), &authorization, &callback.code()).await.assert_status(200);
+
+    // The same code again, in another sign-in: a replay, refused.
+    let (browser, _) = sign_in_until_mfa(&t, username, password).await;
+    verify_totp(&browser, &next).await.assert_api_error(400, "session.mfa.invalid_totp_code");
+
+    // Removing the factor needs a verification too; afterwards the password alone signs in.
+    let remove = t.client.delete(&mfa(&format!("/{factor_id}"))).bearer(&token);
+    remove.send().await.assert_api_error(401, "verification_record.permission_denied");
+    let remove = t.client.delete(&mfa(&format!("/{factor_id}"))).bearer(&token).header(VERIFICATION_ID, &record);
+    remove.send().await.assert_status(204);
+    assert_eq!(t.client.get(&mfa("")).bearer(&token).send().await.json(), json!([]));
+    account::user_access_token(&t, Identifier::Username(username), password, SCOPE).await;
 }
