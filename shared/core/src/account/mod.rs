@@ -112,10 +112,7 @@ pub async fn handle(app: &App, req: Request) -> Response {
         Err(error) => error.render(),
     };
     cors::decorate(&req, &mut response);
-    // Logto tags every `/api` response with its request id.
-    if let Ok(id) = http::HeaderValue::from_str(&app.rng.id(16)) {
-        response.headers_mut().insert("logto-core-request-id", id);
-    }
+    crate::http::tag_request_id(&mut response, &app.rng.id(16));
     response.headers_mut().insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
     response
 }

@@ -6,7 +6,7 @@ mod response;
 mod routes;
 
 pub use body::{FormError, FormParams, content_type_is, parse_form, parse_json};
-pub use response::{empty, json_bytes_response, json_response};
+pub use response::{empty, json_bytes_response, json_response, tag_request_id};
 pub use routes::{Params, Routes};
 
 /// Largest request body any endpoint accepts (Logto's provider caps bodies at 56 kB; the

@@ -25,3 +25,11 @@ pub fn empty(status: StatusCode) -> Response {
     *response.status_mut() = status;
     response
 }
+
+/// Logto's `Logto-Core-Request-Id` header: every `/api` response carries a fresh id (nanoid(16))
+/// that clients quote in reports.
+pub fn tag_request_id(response: &mut Response, id: &str) {
+    if let Ok(value) = http::HeaderValue::from_str(id) {
+        response.headers_mut().insert("logto-core-request-id", value);
+    }
+}

@@ -164,15 +164,9 @@ pub async fn handle(app: &App, req: Request) -> Response {
         Ok(response) => response,
         Err(error) => error.render(),
     };
-    // Logto tags every response with its request id (nanoid(16)); clients quote it in reports.
-    if let Ok(id) = http::HeaderValue::from_str(&app.rng.id(16)) {
-        response.headers_mut().insert(REQUEST_ID_HEADER, id);
-    }
+    crate::http::tag_request_id(&mut response, &app.rng.id(16));
     response
 }
-
-/// Logto's `Logto-Core-Request-Id` response header.
-pub const REQUEST_ID_HEADER: &str = "logto-core-request-id";
 
 async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
     // `GET /api/status` is Logto's anonymous health check: 204, no body.
