@@ -197,6 +197,9 @@ fn no_content() -> Result<Response, ApiError> {
 
 #[cfg(test)]
 #[cfg(feature = "ring")]
+pub(crate) mod testing;
+#[cfg(test)]
+#[cfg(feature = "ring")]
 mod tests;
 
 #[cfg(test)]

@@ -5,10 +5,9 @@ use bytes::Bytes;
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::domain::interaction::{self, AuthorizationParams, Interaction, LEGACY, Prompt, PromptName};
 use crate::domain::mfa::webauthn::tests::Authenticator;
+use crate::domain::sign_in_experience;
 use crate::domain::user::{self, NewPassword, NewUser};
-use crate::domain::{cookies, sign_in_experience};
 use crate::testing::{self, ENDPOINT};
 use crate::{App, Request};
 
@@ -21,26 +20,7 @@ struct Browser {
 }
 
 async fn browser(app: &App) -> Browser {
-    let params = AuthorizationParams {
-        client_id: "spa".into(),
-        redirect_uri: "http://localhost:3000/callback".into(),
-        response_type: "code".into(),
-        response_mode: "query".into(),
-        scope: "openid".into(),
-        ..Default::default()
-    };
-    let interaction = Interaction::new(
-        app,
-        params,
-        Prompt { name: PromptName::Login, reasons: vec!["no_session".into()], details: Default::default() },
-        None,
-    );
-    interaction::insert(app, &interaction).await.unwrap();
-    let keys = cookies::keys(app).await.unwrap();
-    let map = json!({ "spa": interaction.uid, LEGACY: interaction.uid }).to_string();
-    let set = cookies::signed(interaction::COOKIE, &map, &keys, cookies::Lifetime::Session, false).unwrap();
-    let pairs: Vec<&str> = set.iter().map(|v| v.to_str().unwrap().split(';').next().unwrap()).collect();
-    Browser { cookie: pairs.join("; ") }
+    Browser { cookie: crate::experience::testing::start_interaction(app).await.cookie }
 }
 
 impl Browser {
