@@ -107,10 +107,11 @@ pub async fn handle(app: &App, req: Request) -> Response {
     if let Some(preflight) = cors::preflight(&req) {
         return preflight;
     }
-    let mut response = match serve(app, &req).await {
+    let conditional = crate::http::etag::Conditional::of(req.method(), req.headers());
+    let mut response = conditional.apply(match serve(app, &req).await {
         Ok(response) => response,
         Err(error) => error.render(),
-    };
+    });
     cors::decorate(&req, &mut response);
     crate::http::tag_request_id(&mut response, &app.rng.id(16));
     response.headers_mut().insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));

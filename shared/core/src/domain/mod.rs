@@ -16,6 +16,7 @@ pub mod auth_context;
 pub mod authorization_code;
 pub mod claims;
 pub mod connector;
+pub mod connector_session;
 pub mod cookie_keys;
 pub mod cookies;
 pub mod email_blocklist;

@@ -210,19 +210,13 @@ pub(super) async fn add(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
             _ => return Err(errors::verification_session_not_found()),
         },
         Body::ExtraProfile { values } => {
+            guard_reserved_keys(&values)?;
             let mut staged = Profile { submitted: Some(true), ..Profile::default() };
             let (mut profile, mut custom) = (Map::new(), Map::new());
             for (key, value) in values {
                 match key.as_str() {
                     "name" => staged.name = value.as_str().map(str::to_owned),
                     "avatar" => staged.avatar = value.as_str().map(str::to_owned),
-                    "username" | "primaryEmail" | "primaryPhone" => {
-                        return Err(ApiError::new(
-                            http::StatusCode::BAD_REQUEST,
-                            "custom_profile_fields.name_conflict_sign_in_identifier",
-                            format!("The field name `{key}` is reserved for sign-in identifiers."),
-                        ));
-                    }
                     k if PROFILE_KEYS.contains(&k) => {
                         profile.insert(key, value);
                     }
@@ -239,6 +233,39 @@ pub(super) async fn add(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     stage(app, &rules, &mut session.storage, staged).await?;
     session.save(app).await?;
     no_content()
+}
+
+/// Keys an `extraProfile` may not name, in the order Logto's `validateAndParseCustomProfile`
+/// checks them (each list in its zod guard's key order): the reserved built-in profile property,
+/// the sign-in identifiers, then the custom-data keys Logto itself uses.
+const RESERVED_KEYS: [(&[&str], &str, &str); 3] = [
+    (
+        &["preferredUsername"],
+        "custom_profile_fields.name_conflict_built_in_prop",
+        "Invalid field name. Reserved built-in user profile property name(s): ",
+    ),
+    (
+        &["username", "primaryEmail", "primaryPhone", "email", "phone"],
+        "custom_profile_fields.name_conflict_sign_in_identifier",
+        "Invalid field name. Reserved sign-in identifier key(s): ",
+    ),
+    (
+        &["onboarding", "ossOnboarding", "guideRequests", "adminConsolePreferences", "defaultTenantId"],
+        "custom_profile_fields.name_conflict_custom_data",
+        "Invalid field name. Reserved custom data key(s): ",
+    ),
+];
+
+/// 400 `custom_profile_fields.name_conflict_*` when `values` names a reserved key (the message
+/// lists every reserved key it names, as Logto's does).
+fn guard_reserved_keys(values: &Map<String, Value>) -> Result<(), ApiError> {
+    for (keys, code, message) in RESERVED_KEYS {
+        let named: Vec<&str> = keys.iter().copied().filter(|k| values.contains_key(*k)).collect();
+        if !named.is_empty() {
+            return Err(ApiError::new(http::StatusCode::BAD_REQUEST, code, format!("{message}{}.", named.join(", "))));
+        }
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]

@@ -812,5 +812,42 @@ async fn the_username_policy_and_case_insensitive_usernames() {
     assert_eq!(b.verify_password(&app, "username", "MaLLoRy", PASSWORD).await.0, StatusCode::OK);
 }
 
+/// Logto's `validateAndParseCustomProfile`: an `extraProfile` naming a reserved key is refused
+/// (built-in property first, then sign-in identifiers, then Logto's own custom-data keys) and
+/// nothing is staged.
+#[tokio::test]
+async fn extra_profile_refuses_reserved_keys_in_logtos_order() {
+    let app = testing::app();
+    let b = browser(&app).await;
+    b.start(&app, "Register").await;
+    let extra = |values: Value| json!({ "type": "extraProfile", "values": values });
+    let cases = [
+        (
+            json!({ "username": "johndoe", "fullName": "John Doe", "email": "a@b.c" }),
+            "custom_profile_fields.name_conflict_sign_in_identifier",
+            "Invalid field name. Reserved sign-in identifier key(s): username, email.",
+        ),
+        (
+            json!({ "givenName": "John", "onboarding": "x" }),
+            "custom_profile_fields.name_conflict_custom_data",
+            "Invalid field name. Reserved custom data key(s): onboarding.",
+        ),
+        (
+            // Checked before the identifiers, as Logto does.
+            json!({ "primaryPhone": "1", "preferredUsername": "john" }),
+            "custom_profile_fields.name_conflict_built_in_prop",
+            "Invalid field name. Reserved built-in user profile property name(s): preferredUsername.",
+        ),
+    ];
+    for (values, code, message) in cases {
+        let got = b.post(&app, "/api/experience/profile", extra(values)).await;
+        assert_eq!(got.1["message"], message);
+        expect_error(got, 400, code);
+    }
+    assert_eq!(b.interaction(&app).await["profile"], json!({}), "nothing was staged");
+    let (status, body) = b.post(&app, "/api/experience/profile", extra(json!({ "givenName": "John" }))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+}
+
 /// Social sign-in, registration and linking (the social stream).
 mod social;

@@ -2,6 +2,7 @@
 //! the route table. Hosts convert their native requests into `http::Request<Bytes>`.
 
 mod body;
+pub mod etag;
 mod response;
 mod routes;
 

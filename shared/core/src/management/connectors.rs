@@ -6,6 +6,7 @@
 //! (target, platform) and non-standard factories have one instance; only social connectors
 //! sync profiles.
 
+pub mod authorization_uri;
 pub mod test;
 
 use http::StatusCode;

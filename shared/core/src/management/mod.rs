@@ -72,6 +72,7 @@ enum Route {
     UserPasswordExpiration,
     UserHasPassword,
     UserIsSuspended,
+    UserIdentities,
     UserIdentity,
     UserRoles,
     UserRole,
@@ -84,6 +85,7 @@ enum Route {
     Connectors,
     Connector,
     ConnectorTest,
+    ConnectorAuthorizationUri,
     ConnectorFactories,
     ConnectorFactory,
     SignInExp,
@@ -130,6 +132,7 @@ const TABLE: &[(&str, Route)] = &[
     ("/api/users/{userId}/password/expiration", Route::UserPasswordExpiration),
     ("/api/users/{userId}/has-password", Route::UserHasPassword),
     ("/api/users/{userId}/is-suspended", Route::UserIsSuspended),
+    ("/api/users/{userId}/identities", Route::UserIdentities),
     ("/api/users/{userId}/identities/{target}", Route::UserIdentity),
     ("/api/users/{userId}/roles", Route::UserRoles),
     ("/api/users/{userId}/roles/{roleId}", Route::UserRole),
@@ -142,6 +145,7 @@ const TABLE: &[(&str, Route)] = &[
     ("/api/connectors", Route::Connectors),
     ("/api/connectors/{id}", Route::Connector),
     ("/api/connectors/{factoryId}/test", Route::ConnectorTest),
+    ("/api/connectors/{id}/authorization-uri", Route::ConnectorAuthorizationUri),
     ("/api/connector-factories", Route::ConnectorFactories),
     ("/api/connector-factories/{id}", Route::ConnectorFactory),
     ("/api/sign-in-exp", Route::SignInExp),
@@ -160,10 +164,11 @@ fn routes() -> Option<&'static Routes<Route>> {
 }
 
 pub async fn handle(app: &App, req: Request) -> Response {
-    let mut response = match serve(app, &req).await {
+    let conditional = crate::http::etag::Conditional::of(req.method(), req.headers());
+    let mut response = conditional.apply(match serve(app, &req).await {
         Ok(response) => response,
         Err(error) => error.render(),
-    };
+    });
     crate::http::tag_request_id(&mut response, &app.rng.id(16));
     response
 }
@@ -248,6 +253,7 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
         (R::UserPasswordExpiration, &Method::PATCH) => users::password::expiration(&ctx).await,
         (R::UserHasPassword, &Method::GET) => users::password::has_password(&ctx).await,
         (R::UserIsSuspended, &Method::PATCH) => users::suspension::update(&ctx).await,
+        (R::UserIdentities, &Method::POST) => users::identities::link(&ctx).await,
         (R::UserIdentity, &Method::GET) => users::identities::get(&ctx).await,
         (R::UserIdentity, &Method::PUT) => users::identities::put(&ctx).await,
         (R::UserIdentity, &Method::DELETE) => users::identities::delete(&ctx).await,
@@ -268,6 +274,7 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
         (R::Connector, &Method::PATCH) => connectors::update(&ctx).await,
         (R::Connector, &Method::DELETE) => connectors::delete(&ctx).await,
         (R::ConnectorTest, &Method::POST) => connectors::test::send(&ctx).await,
+        (R::ConnectorAuthorizationUri, &Method::POST) => connectors::authorization_uri::post(&ctx).await,
         (R::ConnectorFactories, &Method::GET) => connector_factories::list(&ctx).await,
         (R::ConnectorFactory, &Method::GET) => connector_factories::get(&ctx).await,
         (R::SignInExp, &Method::GET) => sign_in_exp::get(&ctx).await,

@@ -78,6 +78,11 @@ impl Route {
 }
 
 pub async fn handle(app: &App, req: Request) -> Response {
+    let conditional = crate::http::etag::Conditional::of(req.method(), req.headers());
+    conditional.apply(serve(app, req).await)
+}
+
+async fn serve(app: &App, req: Request) -> Response {
     let matched = routes().and_then(|r| r.lookup(req.uri().path()));
     let route = matched.as_ref().map(|(route, _)| *route);
     if let Some(preflight) = route.and_then(Route::cors).and_then(|policy| cors::preflight(&req, policy)) {

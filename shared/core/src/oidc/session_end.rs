@@ -461,6 +461,45 @@ mod tests {
         assert!(location(&headers).starts_with("/sign-in?"));
     }
 
+    /// Logto's `koa-body-etag`: the logout page of a GET carries an ETag (and revalidates), the
+    /// same page from a form POST does not, and the POST's xsrf still confirms.
+    #[tokio::test]
+    async fn the_logout_page_of_a_get_is_tagged_and_a_form_post_renders_it_untagged() {
+        let app = world().await;
+        let mut jar = Vec::new();
+        assert!(sign_in(&app, &spa_query(""), &mut jar, "user-1").await.starts_with(SPA_CB));
+        let (status, headers, get_page) = get(&app, "/oidc/session/end?client_id=spa-app", &jar_header(&jar)).await;
+        assert_eq!(status, 200);
+        let etag = headers.get("etag").expect("a GET's page is tagged").to_str().unwrap().to_owned();
+        let (status, headers, post_page) =
+            post(&app, "/oidc/session/end", "client_id=spa-app", &jar_header(&jar)).await;
+        assert_eq!(status, 200);
+        assert!(headers.get("etag").is_none(), "a POST is not a cacheable GET");
+        let blank = |page: &[u8]| {
+            let xsrf = xsrf_of(page);
+            std::str::from_utf8(page).unwrap().replace(&xsrf, "xsrf")
+        };
+        assert_eq!(blank(&get_page), blank(&post_page));
+        keep_cookies(&mut jar, &headers);
+        let xsrf = xsrf_of(&post_page);
+        let (status, _, _) =
+            post(&app, "/oidc/session/end/confirm", &format!("xsrf={xsrf}&logout=yes"), &jar_header(&jar)).await;
+        assert_eq!(status, 303);
+
+        // A revalidation of an unchanged GET body is a 304 with no body (the page itself holds
+        // a fresh xsrf each time, so use the discovery document).
+        let (_, headers, _) = get(&app, "/oidc/.well-known/openid-configuration", "").await;
+        let etag_doc = headers["etag"].to_str().unwrap().to_owned();
+        assert_ne!(etag_doc, etag);
+        let req = http::Request::get("/oidc/.well-known/openid-configuration")
+            .header("if-none-match", &etag_doc)
+            .body(Bytes::new())
+            .unwrap();
+        let response = crate::handle(&app, req).await;
+        assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+        assert!(response.body().is_empty());
+    }
+
     #[tokio::test]
     async fn hints_clients_and_redirects_are_checked_as_node_oidc_provider_checks_them() {
         let app = world().await;

@@ -389,6 +389,12 @@ pub fn connector_by_type(connector_type: &str) -> Key {
     Key::new(["idx", "connector_type", connector_type])
 }
 
+/// A social connector's session kept between the Management API's authorization URI and the
+/// identity link, by connector id and the SHA-256 of the caller's `state`.
+pub fn connector_session(connector_id: &str, state_hash: &str) -> Key {
+    Key::new(["connector_session", connector_id, state_hash])
+}
+
 /// Unique index: a social connector's (target, platform) → connector id.
 pub fn connector_by_target(target: &str, platform: &str) -> Key {
     Key::new(["idx", "connector_target", target, platform])

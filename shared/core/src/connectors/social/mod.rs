@@ -151,7 +151,7 @@ pub async fn find_for_account(app: &App, id: &str) -> Result<SocialConnector, Ap
     })
 }
 
-fn invalid_connector_id(id: &str) -> ApiError {
+pub(crate) fn invalid_connector_id(id: &str) -> ApiError {
     ApiError::new(
         http::StatusCode::UNPROCESSABLE_ENTITY,
         "session.invalid_connector_id",

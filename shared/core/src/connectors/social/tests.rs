@@ -294,6 +294,90 @@ mod providers {
         assert_eq!((info.id.as_str(), info.name.as_deref()), ("42", Some("Forty-two")));
     }
 
+    /// The Management API's linking pair (`POST /api/connectors/:id/authorization-uri`, then
+    /// `POST /api/users/:userId/identities`): the URI's session (its PKCE verifier) is kept for
+    /// the link and spent by it, and the link answers with Logto's codes.
+    #[tokio::test]
+    async fn management_linking_keeps_the_uris_session_for_one_link() {
+        use crate::management::testing::TestApp;
+        let mut t = TestApp::seeded().await;
+        let config = json!({
+            "authorizationEndpoint": "https://p.test/auth", "tokenEndpoint": "https://p.test/token",
+            "userInfoEndpoint": "https://p.test/me", "clientId": "client-1", "clientSecret": "secret-1",
+            "scope": "read", "profileMap": { "id": "uid", "email": "mail" },
+        });
+        let created = t
+            .call(
+                "POST",
+                "/api/connectors",
+                json!({ "connectorId": "oauth2", "config": config, "metadata": { "target": "acme" } }),
+            )
+            .await;
+        TestApp::ok(&created, 200);
+        let cid = created.json["id"].as_str().unwrap().to_owned();
+        let user = t.call("POST", "/api/users", json!({ "username": "linda" })).await;
+        let uid = user.json["id"].as_str().unwrap().to_owned();
+        let other =
+            t.call("POST", "/api/users", json!({ "username": "olga" })).await.json["id"].as_str().unwrap().to_owned();
+
+        let uri_path = format!("/api/connectors/{cid}/authorization-uri");
+        let insufficient =
+            t.call("POST", &uri_path, json!({ "state": "", "redirectUri": "https://app.test/cb" })).await;
+        assert_eq!(insufficient.error(), (400, "session.insufficient_info"));
+        let uri = t.call("POST", &uri_path, json!({ "state": "st-1", "redirectUri": "https://app.test/cb" })).await;
+        TestApp::ok(&uri, 200);
+        let params = query(uri.json["redirectTo"].as_str().unwrap());
+        assert_eq!(
+            (params["state"].as_str(), params["redirect_uri"].as_str()),
+            (Some("st-1"), Some("https://app.test/cb"))
+        );
+        // The challenges of every URI handed out (the provider's memory of its authorize requests).
+        let challenges = Arc::new(Mutex::new(vec![params["code_challenge"].as_str().unwrap().to_owned()]));
+        let issued = challenges.clone();
+        t.app.http_client = Some(Arc::new(FakeIdp {
+            handler: Box::new(move |req, body| match req.uri().path() {
+                "/token" => {
+                    let f = form(body);
+                    let verifier = f.get("code_verifier").and_then(Value::as_str).unwrap_or_default();
+                    if !issued.lock().unwrap().contains(&jose::b64(&sha2::Sha256::digest(verifier.as_bytes()))) {
+                        return Ok((400, json!({ "error": "invalid_grant" })));
+                    }
+                    assert_eq!(f["redirect_uri"], "https://app.test/cb");
+                    Ok((200, json!({ "access_token": "at-7", "token_type": "Bearer" })))
+                }
+                "/me" => Ok((200, json!({ "uid": "p-7", "mail": "p7@example.com" }))),
+                other => panic!("{other}"),
+            }),
+            seen: Mutex::new(Vec::new()),
+        }));
+        let link = |user: &str, connector: &str, state: &str| {
+            let body = json!({ "connectorId": connector,
+                "connectorData": { "code": "c", "state": state, "redirectUri": "https://app.test/cb" } });
+            let path = format!("/api/users/{user}/identities");
+            let t = &t;
+            async move { t.call("POST", &path, body).await }
+        };
+
+        let linked = link(&uid, &cid, "st-1").await;
+        TestApp::ok(&linked, 200);
+        assert_eq!(
+            linked.json,
+            json!({ "acme": { "userId": "p-7", "details": {
+                "id": "p-7", "email": "p7@example.com", "rawData": { "uid": "p-7", "mail": "p7@example.com" } } } })
+        );
+        // Spent: the same state again runs sessionless (no PKCE verifier), and the provider says no.
+        assert_eq!(link(&uid, &cid, "st-1").await.error(), (401, "connector.social_auth_code_invalid"));
+        // Another user may not take the identity.
+        let uri = t.call("POST", &uri_path, json!({ "state": "st-2", "redirectUri": "https://app.test/cb" })).await;
+        let params = query(uri.json["redirectTo"].as_str().unwrap());
+        challenges.lock().unwrap().push(params["code_challenge"].as_str().unwrap().to_owned());
+        assert_eq!(link(&other, &cid, "st-2").await.error(), (422, "user.identity_already_in_use"));
+        assert_eq!(link(&uid, "nope", "st-2").await.error(), (404, "entity.not_found"));
+        assert_eq!(link("nobody", &cid, "st-2").await.error(), (404, "entity.not_found"));
+        let got = t.call("GET", &format!("/api/users/{uid}"), Value::Null).await;
+        assert_eq!(got.json["identities"]["acme"]["userId"], "p-7");
+    }
+
     #[tokio::test]
     async fn github_reads_the_user_and_the_verified_primary_email() {
         let mut t = crate::testing::app();
