@@ -11,8 +11,8 @@ mod bcrypt;
 mod legacy;
 mod scratch;
 
-use argon2::password_hash::phc::PasswordHash;
-use argon2::{Algorithm as Variant, Argon2, Params, Version};
+use edgeid_argon2::{Argon2, Variant, Version};
+use phc::PasswordHash;
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 use subtle::ConstantTimeEq as _;
@@ -80,8 +80,7 @@ const MAX_LANES: u32 = 4;
 
 fn argon2id() -> Result<Argon2<'static>, Internal> {
     let (m, t, p) = PARAMS;
-    let params = Params::new(m, t, p, Some(OUTPUT_LEN)).map_err(|e| Internal::Bug(format!("argon2 params: {e}")))?;
-    Ok(Argon2::new(Variant::Argon2id, Version::V0x13, params))
+    Argon2::new(Variant::Id, Version::V0x13, m, t, p).map_err(|e| Internal::Bug(format!("argon2 params: {e}")))
 }
 
 /// A stored password: digest + how it was made (both `None` on a user without password).
@@ -98,12 +97,17 @@ pub fn hash(rng: &dyn Rng, password: &str) -> Result<Stored, Internal> {
     let argon = argon2id()?;
     let mut out = [0u8; OUTPUT_LEN];
     run(&argon, password.as_bytes(), &salt, &mut out).map_err(bug)?;
+    let (m, t, p) = PARAMS;
+    let mut params = phc::ParamsString::new();
+    for (name, value) in [("m", m), ("t", t), ("p", p)] {
+        params.add_decimal(name, value).map_err(bug)?;
+    }
     let phc = PasswordHash {
-        algorithm: Variant::Argon2id.ident(),
-        version: Some(Version::V0x13.into()),
-        params: argon2::password_hash::phc::ParamsString::try_from(argon.params()).map_err(bug)?,
-        salt: Some(argon2::password_hash::phc::Salt::new(&salt).map_err(bug)?),
-        hash: Some(argon2::password_hash::phc::Output::new(&out).map_err(bug)?),
+        algorithm: phc::Ident::new(Variant::Id.ident()).map_err(bug)?,
+        version: Some(Version::V0x13 as u32),
+        params,
+        salt: Some(phc::Salt::new(&salt).map_err(bug)?),
+        hash: Some(phc::Output::new(&out).map_err(bug)?),
     };
     Ok(Stored { digest: phc.to_string(), algorithm: Algorithm::Argon2id })
 }
@@ -113,11 +117,8 @@ fn bug(e: impl std::fmt::Display) -> Internal {
 }
 
 /// One Argon2 run of `argon` into `out`, on the reused working memory ([`scratch`]).
-fn run(argon: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8]) -> argon2::Result<()> {
-    let params = argon.params();
-    scratch::with_blocks(params.block_count(), params.t_cost(), |memory| {
-        argon.hash_password_into_with_memory(password, salt, out, memory)
-    })
+fn run(argon: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8]) -> Result<(), edgeid_argon2::Error> {
+    scratch::with_blocks(argon.block_count(), argon.passes(), |memory| argon.hash_into(password, salt, out, memory))
 }
 
 /// The outcome of checking a password against a stored digest.
@@ -184,22 +185,50 @@ fn verify_argon2(digest: &str, password: &[u8]) -> bool {
     if !bounded {
         return false;
     }
-    // What `PasswordVerifier::verify_password` does, on the reused memory: the digest's own
-    // variant, version (default 0x13), parameters and output length, compared in constant time.
+    // What the `argon2` crate's `PasswordVerifier::verify_password` does, on the reused
+    // memory: the digest's own variant, version (default 0x13), parameters (`m`, `t`, `p`, an
+    // ignored `keyid` of up to 8 bytes, associated `data` of up to 32) and output length,
+    // compared in constant time. Anything else in the string makes it unusable.
     let (Some(salt), Some(expected)) = (&phc.salt, &phc.hash) else {
         return false;
     };
-    let Ok(variant) = Variant::try_from(phc.algorithm.as_str()) else {
+    let Some(variant) = Variant::from_ident(phc.algorithm.as_str()) else {
         return false;
     };
-    let Ok(version) = phc.version.map_or(Ok(Version::V0x13), Version::try_from) else {
+    let Some(version) = phc.version.map_or(Some(Version::V0x13), Version::from_number) else {
         return false;
     };
-    let Ok(params) = Params::try_from(&phc) else {
+    let (mut m, mut t, mut p) = (None, None, None);
+    let mut data_value = None;
+    for (name, value) in phc.params.iter() {
+        let ok = match name.as_str() {
+            "m" => value.decimal().map(|v| m = Some(v)).is_ok(),
+            "t" => value.decimal().map(|v| t = Some(v)).is_ok(),
+            "p" => value.decimal().map(|v| p = Some(v)).is_ok(),
+            "keyid" => value.b64_decode(&mut [0u8; 8]).is_ok(),
+            "data" => {
+                data_value = Some(value);
+                true
+            }
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    // The crate's defaults for absent costs (19 MiB, 2 passes, 1 lane); `bounded` above has
+    // already refused digests without all three, so they never apply in practice.
+    let Ok(argon) = Argon2::new(variant, version, m.unwrap_or(19 * 1024), t.unwrap_or(2), p.unwrap_or(1)) else {
         return false;
     };
+    let mut data = [0u8; 32];
+    let data = match data_value.map(|value| value.b64_decode(&mut data)) {
+        None => &[][..],
+        Some(Ok(data)) => data,
+        Some(Err(_)) => return false,
+    };
+    let argon = argon.with_data(data);
     let mut out = vec![0u8; expected.len()];
-    let argon = Argon2::new(variant, version, params);
     run(&argon, password, salt.as_ref(), &mut out).is_ok() && out.as_slice().ct_eq(expected.as_bytes()).into()
 }
 

@@ -28,16 +28,22 @@ fn new_hashes_are_exactly_what_the_argon2_crate_makes_for_that_salt() {
     let new = hash(&SeededRng::new(2), "s3cret!").unwrap();
     let phc = PasswordHash::new(&new.digest).unwrap();
     let salt = phc.salt.unwrap();
-    let expected = argon2::PasswordHasher::hash_password_with_salt(&argon2id().unwrap(), b"s3cret!", salt.as_ref())
+    let crate_argon2id = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(PARAMS.0, PARAMS.1, PARAMS.2, Some(OUTPUT_LEN)).unwrap(),
+    );
+    let expected = argon2::PasswordHasher::hash_password_with_salt(&crate_argon2id, b"s3cret!", salt.as_ref())
         .unwrap()
         .to_string();
     assert_eq!(new.digest, expected);
     // And the crate's own verifier accepts what ours accepts.
-    assert!(argon2::PasswordVerifier::verify_password(&Argon2::default(), b"s3cret!", &phc).is_ok());
+    assert!(argon2::PasswordVerifier::verify_password(&argon2::Argon2::default(), b"s3cret!", &phc).is_ok());
 }
 
 #[test]
 fn argon2d_and_version_0x10_digests_verify() {
+    use argon2::{Algorithm as Variant, Params, Version};
     for (variant, version) in [(Variant::Argon2d, Version::V0x13), (Variant::Argon2id, Version::V0x10)] {
         let argon = argon2::Argon2::new(variant, version, Params::new(64, 2, 2, Some(24)).unwrap());
         let phc =
@@ -58,7 +64,11 @@ fn logtos_own_argon2i_hash_verifies_and_asks_for_an_upgrade() {
 
 #[test]
 fn weaker_argon2id_is_upgraded() {
-    let weak = argon2::Argon2::new(Variant::Argon2id, Version::V0x13, Params::new(8, 1, 1, Some(32)).unwrap());
+    let weak = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(8, 1, 1, Some(32)).unwrap(),
+    );
     let phc = argon2::PasswordHasher::hash_password_with_salt(&weak, b"pw", b"0123456789abcdef").unwrap().to_string();
     check(Algorithm::Argon2id, &phc, "pw", Check::Upgrade);
     check(Algorithm::Argon2id, &phc, "px", Check::Invalid);
@@ -138,4 +148,25 @@ fn wire_names_are_logtos() {
         assert_eq!(Algorithm::parse(a.as_str()), Some(a));
     }
     assert_eq!(Algorithm::parse("sha1"), None);
+}
+
+#[test]
+fn argon2_phc_parameters_are_read_as_the_argon2_crate_reads_them() {
+    // Associated data (`data=`) is hashed in and a key id (`keyid=`) is ignored, as the crate
+    // does; an unknown parameter makes the digest unusable rather than being skipped.
+    let mut params = argon2::ParamsBuilder::new();
+    params.m_cost(32).t_cost(2).p_cost(3).output_len(20);
+    params.data(argon2::AssociatedData::new(b"tenant-7").unwrap());
+    params.keyid(argon2::KeyId::new(b"k1").unwrap());
+    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2i, argon2::Version::V0x13, params.build().unwrap());
+    let phc = argon2::PasswordHasher::hash_password_with_salt(&argon, b"pw", b"0123456789abcdef").unwrap().to_string();
+    assert!(phc.contains(",keyid=") && phc.contains(",data="), "{phc}");
+    check(Algorithm::Argon2i, &phc, "pw", Check::Upgrade);
+    check(Algorithm::Argon2i, &phc, "px", Check::Invalid);
+    check(Algorithm::Argon2i, &phc.replace(",data=", ",dada="), "pw", Check::Invalid);
+    // Without the data the digest is a different one.
+    let start = phc.find(",keyid=").unwrap();
+    let end = start + phc[start..].find('$').unwrap();
+    let without = format!("{}{}", &phc[..start], &phc[end..]);
+    check(Algorithm::Argon2i, &without, "pw", Check::Invalid);
 }
