@@ -40,6 +40,12 @@ pub const OIDC_SCOPES: &[&str] = &[
     "urn:logto:scope:trusted_devices",
 ];
 
+/// Logto's reserved resource for organization tokens (`ReservedResource.Organization`): its
+/// resource server is built in, so an authorization request may name it without it being a
+/// registered API resource. (edgeid serves no organizations yet; an organization token asked
+/// with it is refused as for a non-member, see `token::refresh_token`.)
+pub const ORGANIZATION_RESOURCE: &str = "urn:logto:resource:organizations";
+
 /// Logto's extra authorization parameters (`ExtraParamsKey`, minus the two standard ones).
 pub const EXTRA_PARAMS: &[&str] = &[
     "interaction_mode",
@@ -433,7 +439,8 @@ async fn check(
 }
 
 /// `resource` (repeatable; `a,b` is split as Logto's `koa-resource-param` does), or the
-/// tenant's default API resource when none is given; each must be a registered API resource.
+/// tenant's default API resource when none is given; each must be a registered API resource
+/// (or Logto's reserved organization resource).
 async fn check_resources(app: &App, form: &FormParams) -> Result<Vec<String>, CheckError> {
     let mut requested: Vec<String> = Vec::new();
     for value in form.all("resource").filter(|v| !v.is_empty()) {
@@ -463,7 +470,9 @@ async fn check_resources(app: &App, form: &FormParams) -> Result<Vec<String>, Ch
             )
             .into());
         }
-        if resource::find_by_indicator(app.store.as_ref(), indicator).await?.is_none() {
+        if indicator != ORGANIZATION_RESOURCE
+            && resource::find_by_indicator(app.store.as_ref(), indicator).await?.is_none()
+        {
             return Err(
                 OAuthError::new(OAuthErrorCode::InvalidTarget, "resource indicator is missing, or unknown").into()
             );

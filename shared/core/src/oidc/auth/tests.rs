@@ -237,6 +237,11 @@ async fn every_check_answers_as_node_oidc_provider_and_only_redirects_to_registe
         ),
         ("known resource", spa_query(&format!("resource={}", urlencode(API))), Expect::SignIn),
         (
+            "Logto's reserved organization resource",
+            spa_query(&format!("resource={}", urlencode("urn:logto:resource:organizations"))),
+            Expect::SignIn,
+        ),
+        (
             "negative max_age",
             spa_query("max_age=-1"),
             Expect::Back("invalid_request", "invalid max_age parameter value"),
