@@ -32,6 +32,10 @@ fn now() -> std::time::Instant {
 }
 
 fn main() -> ExitCode {
+    if let Err(e) = password::check_cpu() {
+        eprintln!("edgeid-bench-argon2: {e}");
+        return ExitCode::FAILURE;
+    }
     let arg = std::env::args().nth(1);
     let (m, t, p) = PARAMS;
     if arg.as_deref() == Some("--params") {

@@ -38,6 +38,12 @@ pub fn build_app(settings: &Settings) -> Result<App, String> {
 
 /// The whole life of a function: init, then the Lambda runtime loop.
 pub fn main(handle: HandleFn) -> ExitCode {
+    // Before anything else: a binary built for x86-64-v3 must not die of SIGILL on an old CPU
+    // (Lambda's x86_64 machines all have AVX2; this names the problem if that ever changes).
+    if let Err(e) = edgeid_core::domain::password::check_cpu() {
+        eprintln!("edgeid-lambda: {e}");
+        return ExitCode::FAILURE;
+    }
     system::init_logging();
     // One event at a time per execution environment: a single-threaded runtime starts fastest.
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {

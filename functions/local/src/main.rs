@@ -6,6 +6,11 @@ use std::process::ExitCode;
 use edgeid_local::{Settings, logging};
 
 fn main() -> ExitCode {
+    // Before anything else: a binary built for x86-64-v3 must not die of SIGILL on an old CPU.
+    if let Err(e) = edgeid_core::domain::password::check_cpu() {
+        eprintln!("edgeid-local: {e}");
+        return ExitCode::FAILURE;
+    }
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(e) => {

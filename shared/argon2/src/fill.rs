@@ -69,11 +69,10 @@ impl Addresses {
         if let Some(counter) = self.input.words_mut().get_mut(6) {
             *counter = counter.wrapping_add(1);
         }
+        let zero = Block::default();
         let mut once = Block::default();
-        compress(&mut once, &self.input, None);
-        let mut twice = Block::default();
-        compress(&mut twice, &once, None);
-        self.block = twice;
+        compress(&zero, &self.input, &mut once, false);
+        compress(&zero, &once, &mut self.block, false);
     }
 }
 
@@ -104,11 +103,15 @@ fn segment(argon: &Argon2<'_>, geometry: &Geometry, memory: &mut [Block], at: Po
     let xor_old = argon.version == Version::V0x13 && at.pass > 0;
     let lane_start = at.lane * lane_length;
     let first_index = lane_start + at.slice * segment + first;
-    // The previous block: the lane's last one when the segment starts the lane.
-    let previous = if first_index == lane_start { lane_start + lane_length - 1 } else { first_index - 1 };
-    let mut state = *memory.get(previous).ok_or(Error::Memory)?;
-
     for (index, current) in (first..segment).zip(first_index..) {
+        // The previous block: the lane's last one when the segment starts the lane.
+        let previous = if current == lane_start { lane_start + lane_length - 1 } else { current - 1 };
+        // The block being written, apart from the rest, which is only read (no other block is
+        // the current one).
+        let (before, rest) = memory.split_at_mut(current);
+        let (out, after) = rest.split_first_mut().ok_or(Error::Memory)?;
+        let block = |i: usize| if i < current { before.get(i) } else { after.get(i.checked_sub(current + 1)?) };
+        let previous = block(previous).ok_or(Error::Memory)?;
         let random = match &mut addresses {
             Some(addresses) => {
                 if index % ADDRESSES == 0 {
@@ -116,14 +119,12 @@ fn segment(argon: &Argon2<'_>, geometry: &Geometry, memory: &mut [Block], at: Po
                 }
                 addresses.block.word(index % ADDRESSES)
             }
-            None => state.word(0),
+            None => previous.word(0),
         };
         let lane = reference_lane(random, at, lanes);
         let reference = lane * lane_length + position_in_lane(random, geometry, at, index, lane == at.lane);
-        let reference = memory.get(reference).ok_or(Error::Memory)?;
-        let old = if xor_old { Some(memory.get(current).ok_or(Error::Memory)?) } else { None };
-        compress(&mut state, reference, old);
-        *memory.get_mut(current).ok_or(Error::Memory)? = state;
+        let reference = block(reference).ok_or(Error::Memory)?;
+        compress(previous, reference, out, xor_old);
     }
     Ok(())
 }

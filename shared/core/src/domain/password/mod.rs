@@ -11,6 +11,7 @@ mod bcrypt;
 mod legacy;
 mod scratch;
 
+pub use edgeid_argon2::check_cpu;
 use edgeid_argon2::{Argon2, Variant, Version};
 use phc::PasswordHash;
 use serde::{Deserialize, Serialize};
