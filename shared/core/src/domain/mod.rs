@@ -25,6 +25,7 @@ pub mod grant;
 pub mod interaction;
 pub mod message_rate;
 pub mod mfa;
+pub mod one_time_token;
 pub mod password;
 pub mod password_policy;
 pub mod refresh_token;

@@ -42,7 +42,10 @@ pub(super) async fn switch(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let mut session = Session::open(ctx.app, ctx.req).await?;
     let body: SwitchBody = ctx.body()?;
     let rules = rules::load(ctx.app).await?;
-    rules.guard_event(body.interaction_event)?;
+    // Logto: a verified one-time token may register even when registration is off.
+    if !(body.interaction_event == InteractionEvent::Register && session.storage.has_verified_one_time_token()) {
+        rules.guard_event(body.interaction_event)?;
+    }
     let current = session.storage.interaction_event;
     let forgot = InteractionEvent::ForgotPassword;
     if (body.interaction_event == forgot) != (current == forgot) {

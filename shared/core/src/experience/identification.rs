@@ -37,7 +37,10 @@ pub(super) async fn identify(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     };
     let record =
         session.storage.record(&verification_id).cloned().ok_or_else(errors::verification_session_not_found)?;
-    rules.guard_identification(session.storage.interaction_event, &record)?;
+    // A verified one-time token is an administrator's say-so: no sign-in method gates it.
+    if !matches!(&record, VerificationRecord::OneTimeToken(r) if r.verified) {
+        rules.guard_identification(session.storage.interaction_event, &record)?;
+    }
     if let VerificationRecord::Social(social) = &record {
         let link = body.link_social_identity == Some(true);
         let (user, synced) = social::identify(app, social, link).await?;
@@ -48,6 +51,7 @@ pub(super) async fn identify(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         VerificationRecord::EmailVerificationCode(r) | VerificationRecord::PhoneVerificationCode(r) if r.verified => {
             &r.identifier
         }
+        VerificationRecord::OneTimeToken(r) if r.verified => &r.identifier,
         _ => return Err(errors::verification_failed()),
     };
     let user = users::find_by_identifier(app, &rules, identifier)
@@ -98,6 +102,9 @@ async fn profile_from(app: &crate::App, record: &VerificationRecord) -> Result<P
         VerificationRecord::EmailVerificationCode(r) | VerificationRecord::PhoneVerificationCode(r) if r.verified => {
             Ok(identifier_profile(r.identifier.kind, &r.identifier.value))
         }
+        VerificationRecord::OneTimeToken(r) if r.verified => {
+            Ok(identifier_profile(r.identifier.kind, &r.identifier.value))
+        }
         _ => Err(errors::verification_failed()),
     }
 }
@@ -125,6 +132,9 @@ async fn register(
         if let VerificationRecord::EmailVerificationCode(r) = &record {
             rules.guard_email_blocklist(&r.identifier.value)?;
         }
+        if let VerificationRecord::OneTimeToken(r) = &record {
+            rules.guard_email_blocklist(&r.identifier.value)?;
+        }
         if let VerificationRecord::Social(r) = &record
             && let Some(email) = r.social_user_info.as_ref().and_then(|i| i.email.as_deref())
         {
@@ -134,7 +144,10 @@ async fn register(
         profile::stage(app, rules, &mut session.storage, staged).await?;
         session.save(app).await?;
     }
-    rules.guard_event(InteractionEvent::Register)?;
+    // Logto: a verified one-time token creates the user even when registration is off.
+    if !session.storage.has_verified_one_time_token() {
+        rules.guard_event(InteractionEvent::Register)?;
+    }
     if !session.storage.captcha.verified && !session.storage.captcha.skipped {
         rules.guard_captcha()?;
     }

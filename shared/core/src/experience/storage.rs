@@ -43,6 +43,15 @@ pub enum InteractionEvent {
 }
 
 impl InteractionEvent {
+    /// Logto's `InteractionEvent` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InteractionEvent::SignIn => "SignIn",
+            InteractionEvent::Register => "Register",
+            InteractionEvent::ForgotPassword => "ForgotPassword",
+        }
+    }
+
     /// The connector template for codes sent in this event (Logto's `getTemplateTypeByEvent`).
     pub fn template_type(self) -> &'static str {
         match self {
@@ -99,6 +108,19 @@ pub enum VerificationRecord {
     Social(Box<SocialRecord>),
     MfaEmailVerificationCode(CodeRecord),
     MfaPhoneVerificationCode(CodeRecord),
+    OneTimeToken(OneTimeTokenRecord),
+}
+
+/// A one-time token (magic link) proven for an email (Logto's
+/// `OneTimeTokenVerificationRecordData`): the token is consumed when it verifies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OneTimeTokenRecord {
+    pub id: String,
+    pub identifier: Identifier,
+    pub verified: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub one_time_token_context: Option<Map<String, Value>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,6 +222,7 @@ pub enum VerificationType {
     Social,
     MfaEmailVerificationCode,
     MfaPhoneVerificationCode,
+    OneTimeToken,
 }
 
 impl VerificationType {
@@ -229,6 +252,7 @@ impl VerificationRecord {
             VerificationRecord::BackupCode(r) => &r.id,
             VerificationRecord::WebAuthn(r) => &r.id,
             VerificationRecord::Social(r) => &r.id,
+            VerificationRecord::OneTimeToken(r) => &r.id,
         }
     }
 
@@ -244,6 +268,7 @@ impl VerificationRecord {
             VerificationRecord::Social(_) => VerificationType::Social,
             VerificationRecord::MfaEmailVerificationCode(_) => VerificationType::MfaEmailVerificationCode,
             VerificationRecord::MfaPhoneVerificationCode(_) => VerificationType::MfaPhoneVerificationCode,
+            VerificationRecord::OneTimeToken(_) => VerificationType::OneTimeToken,
         }
     }
 
@@ -259,6 +284,7 @@ impl VerificationRecord {
             VerificationRecord::BackupCode(r) => r.code.is_some(),
             VerificationRecord::WebAuthn(r) => r.verified,
             VerificationRecord::Social(r) => r.social_user_info.is_some(),
+            VerificationRecord::OneTimeToken(r) => r.verified,
         }
     }
 
@@ -513,6 +539,11 @@ impl Storage {
     /// The record of `kind` if its id is `id` (else Logto's `verification_session_not_found`).
     pub fn record_of(&mut self, kind: VerificationType, id: &str) -> Option<&mut VerificationRecord> {
         self.verification_records.iter_mut().find(|r| r.kind() == kind && r.id() == id)
+    }
+
+    /// Logto's `verificationRecords.get(OneTimeToken)?.isVerified`.
+    pub fn has_verified_one_time_token(&self) -> bool {
+        self.verification_records.iter().any(|r| matches!(r, VerificationRecord::OneTimeToken(t) if t.verified))
     }
 
     pub fn has_record(&self, kind: VerificationType) -> bool {

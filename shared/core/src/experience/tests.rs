@@ -641,6 +641,118 @@ async fn forgot_password_resets_with_an_emailed_code() {
     );
 }
 
+/// Logto's admin-issued magic link for a password reset: the one-time token identifies the
+/// user without any forgot-password method enabled, is consumed at verification, and a token
+/// for another email, another event, or already spent identifies nobody.
+#[tokio::test]
+async fn forgot_password_with_an_admin_issued_one_time_token() {
+    use crate::domain::one_time_token::{self, Status};
+    let app = testing::app();
+    let ivan = user::insert(
+        &app,
+        NewUser {
+            primary_email: Some("ivan@example.com".into()),
+            password: Some(NewPassword::Plain(PASSWORD.into())),
+            ..NewUser::default()
+        },
+    )
+    .await
+    .unwrap();
+    let scoped = |event: &str| json!({ "interactionEvent": event }).as_object().unwrap().clone();
+    let (record, token) =
+        one_time_token::insert(&app, "ivan@example.com", scoped("ForgotPassword"), 600).await.unwrap();
+    let (_, sign_in_only) = one_time_token::insert(&app, "ivan@example.com", scoped("SignIn"), 600).await.unwrap();
+    let verify = "/api/experience/verification/one-time-token/verify";
+    let body = |email: &str, token: &str| json!({ "identifier": { "type": "email", "value": email }, "token": token });
+
+    let b = browser(&app).await;
+    b.start(&app, "ForgotPassword").await;
+    expect_error(b.post(&app, verify, body("mallory@example.com", &token)).await, 400, "one_time_token.email_mismatch");
+    expect_error(
+        b.post(&app, verify, body("ivan@example.com", &sign_in_only)).await,
+        400,
+        "one_time_token.interaction_event_mismatch",
+    );
+    expect_error(
+        b.post(&app, verify, body("ivan@example.com", "invalid_token")).await,
+        404,
+        "one_time_token.token_not_found",
+    );
+    expect_error(
+        b.post(&app, verify, json!({ "identifier": { "type": "username", "value": "ivan" }, "token": token })).await,
+        400,
+        "guard.invalid_input",
+    );
+    let current = one_time_token::find(app.store.as_ref(), &record.id).await.unwrap().unwrap().value;
+    assert_eq!(current.status, Status::Active, "a refused verification spends nothing");
+    expect_error(
+        b.put(&app, "/api/experience/profile/password", json!({ "password": "N3w-Secret!" })).await,
+        404,
+        "session.identifier_not_found",
+    );
+
+    let (status, verified) = b.post(&app, verify, body("ivan@example.com", &token)).await;
+    assert_eq!(status, StatusCode::OK, "{verified}");
+    let current = one_time_token::find(app.store.as_ref(), &record.id).await.unwrap().unwrap().value;
+    assert_eq!(current.status, Status::Consumed);
+    let (status, body_) =
+        b.post(&app, "/api/experience/identification", json!({ "verificationId": verified["verificationId"] })).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body_}");
+    let (status, body_) = b.put(&app, "/api/experience/profile/password", json!({ "password": "N3w-Secret!" })).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body_}");
+    let (status, _) = b.call(&app, Method::POST, "/api/experience/submit", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let stored = user::find(app.store.as_ref(), &ivan.id).await.unwrap().unwrap().value;
+    assert!(crate::domain::password::verify(stored.password().as_ref(), "N3w-Secret!").is_valid());
+
+    // Spent: a second interaction cannot use it.
+    let b = browser(&app).await;
+    b.start(&app, "ForgotPassword").await;
+    expect_error(b.post(&app, verify, body("ivan@example.com", &token)).await, 400, "one_time_token.token_consumed");
+}
+
+/// Logto: a verified one-time token registers its email even when the sign-in mode is
+/// SignIn only (an invitation), after sign-in found nobody.
+#[tokio::test]
+async fn a_one_time_token_registers_even_when_registration_is_off() {
+    let app = testing::app();
+    set_sie(
+        &app,
+        json!({ "signInMode": "SignIn", "signUp": { "identifiers": ["email"], "password": false, "verify": true } }),
+    )
+    .await;
+    let (_, token) =
+        crate::domain::one_time_token::insert(&app, "judy@example.com", serde_json::Map::new(), 600).await.unwrap();
+    let b = browser(&app).await;
+    b.start(&app, "SignIn").await;
+    let (status, verified) = b
+        .post(
+            &app,
+            "/api/experience/verification/one-time-token/verify",
+            json!({ "identifier": { "type": "email", "value": "judy@example.com" }, "token": token }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{verified}");
+    let identify = json!({ "verificationId": verified["verificationId"] });
+    expect_error(b.post(&app, "/api/experience/identification", identify.clone()).await, 404, "user.user_not_exist");
+    let (status, body) =
+        b.put(&app, "/api/experience/interaction-event", json!({ "interactionEvent": "Register" })).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, body) = b.post(&app, "/api/experience/identification", identify).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let judy = user::find_by_email(app.store.as_ref(), "judy@example.com").await.unwrap();
+    assert!(judy.is_some(), "the invited user exists");
+
+    // Without a token, registration stays off.
+    let b = browser(&app).await;
+    b.start(&app, "SignIn").await;
+    expect_error(
+        b.put(&app, "/api/experience/interaction-event", json!({ "interactionEvent": "Register" })).await,
+        403,
+        "auth.forbidden",
+    );
+}
+
 #[tokio::test]
 async fn codes_to_unknown_recipients_are_not_delivered_where_logto_suppresses_them() {
     let (app, outlet) = app_with_mock_email().await;

@@ -12,6 +12,7 @@ pub mod connectors;
 pub mod email_templates;
 pub mod errors;
 pub mod guard;
+pub mod one_time_tokens;
 pub mod pagination;
 pub mod resources;
 pub mod roles;
@@ -86,6 +87,10 @@ enum Route {
     Connector,
     ConnectorTest,
     ConnectorAuthorizationUri,
+    OneTimeTokens,
+    OneTimeTokenVerify,
+    OneTimeToken,
+    OneTimeTokenStatus,
     ConnectorFactories,
     ConnectorFactory,
     SignInExp,
@@ -146,6 +151,10 @@ const TABLE: &[(&str, Route)] = &[
     ("/api/connectors/{id}", Route::Connector),
     ("/api/connectors/{factoryId}/test", Route::ConnectorTest),
     ("/api/connectors/{id}/authorization-uri", Route::ConnectorAuthorizationUri),
+    ("/api/one-time-tokens", Route::OneTimeTokens),
+    ("/api/one-time-tokens/verify", Route::OneTimeTokenVerify),
+    ("/api/one-time-tokens/{id}", Route::OneTimeToken),
+    ("/api/one-time-tokens/{id}/status", Route::OneTimeTokenStatus),
     ("/api/connector-factories", Route::ConnectorFactories),
     ("/api/connector-factories/{id}", Route::ConnectorFactory),
     ("/api/sign-in-exp", Route::SignInExp),
@@ -275,6 +284,12 @@ async fn serve(app: &App, req: &Request) -> Result<Response, ApiError> {
         (R::Connector, &Method::DELETE) => connectors::delete(&ctx).await,
         (R::ConnectorTest, &Method::POST) => connectors::test::send(&ctx).await,
         (R::ConnectorAuthorizationUri, &Method::POST) => connectors::authorization_uri::post(&ctx).await,
+        (R::OneTimeTokens, &Method::GET) => one_time_tokens::list(&ctx).await,
+        (R::OneTimeTokens, &Method::POST) => one_time_tokens::create(&ctx).await,
+        (R::OneTimeTokenVerify, &Method::POST) => one_time_tokens::verify(&ctx).await,
+        (R::OneTimeToken, &Method::GET) => one_time_tokens::get(&ctx).await,
+        (R::OneTimeToken, &Method::DELETE) => one_time_tokens::delete(&ctx).await,
+        (R::OneTimeTokenStatus, &Method::PUT) => one_time_tokens::update_status(&ctx).await,
         (R::ConnectorFactories, &Method::GET) => connector_factories::list(&ctx).await,
         (R::ConnectorFactory, &Method::GET) => connector_factories::get(&ctx).await,
         (R::SignInExp, &Method::GET) => sign_in_exp::get(&ctx).await,

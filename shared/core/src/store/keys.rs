@@ -389,6 +389,20 @@ pub fn connector_by_type(connector_type: &str) -> Key {
     Key::new(["idx", "connector_type", connector_type])
 }
 
+/// A one-time token (magic link), by id. Listing `one_time_tokens()` reads them all.
+pub fn one_time_token(id: &str) -> Key {
+    Key::new(["one_time_token", id])
+}
+
+pub fn one_time_tokens() -> Key {
+    Key::new(["one_time_token"])
+}
+
+/// Unique index: a one-time token's SHA-256 → its id.
+pub fn one_time_token_by_hash(token_hash: &str) -> Key {
+    Key::new(["idx", "one_time_token", token_hash])
+}
+
 /// A social connector's session kept between the Management API's authorization URI and the
 /// identity link, by connector id and the SHA-256 of the caller's `state`.
 pub fn connector_session(connector_id: &str, state_hash: &str) -> Key {

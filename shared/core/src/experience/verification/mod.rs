@@ -5,6 +5,7 @@ pub(super) mod backup_code;
 pub(super) mod code;
 pub(super) mod mfa_code;
 pub(super) mod new_password_identity;
+pub(super) mod one_time_token;
 pub(super) mod password;
 pub(super) mod social;
 pub(super) mod totp;
