@@ -1,8 +1,12 @@
 //! `GET /oidc/.well-known/openid-configuration` (and the RFC 8414 alias): Logto's document
 //! (logto-api.md §1.2) restricted to what answers today. Endpoints, grants and client
 //! authentication methods that edgeid does not serve yet are left out rather than advertised;
-//! `id_token_signing_alg_values_supported` follows the Current key. The bytes are built once
-//! per (deployment, signing algorithm) and served as they are.
+//! `id_token_signing_alg_values_supported` declares the algorithm of every published key
+//! (Current, Next, Previous), as node-oidc-provider derives it from Logto's key store, so a
+//! token signed by the Previous key during a rotation's grace period is still one of the
+//! declared algorithms. (An RSA key is declared `RS256` only: edgeid signs with RS256, where
+//! Logto's provider would also offer `PS256`.) The bytes are built once per (deployment, set
+//! of algorithms) and served as they are.
 
 use std::sync::OnceLock;
 
@@ -14,21 +18,32 @@ use crate::error::{Internal, OAuthError};
 use crate::jose::Alg;
 use crate::{App, Config, Response};
 
-/// Pre-serialised discovery documents, one per possible signing algorithm.
+/// Pre-serialised discovery documents, one per set of published signing algorithms.
 #[derive(Default)]
 pub struct DiscoveryCache {
-    by_alg: [OnceLock<Bytes>; 3],
+    by_algs: [OnceLock<Bytes>; 1 << Alg::ALL.len()],
 }
 
+/// The algorithms declared, in node-oidc-provider's order (Logto's `supportedSigningAlgs`:
+/// RS256, PS256, ES256, ES384, ES512, minus what edgeid does not sign).
+const DECLARED_ORDER: [Alg; 3] = [Alg::RS256, Alg::ES256, Alg::ES384];
+
 impl DiscoveryCache {
-    fn get(&self, config: &Config, alg: Alg) -> Result<Bytes, Internal> {
-        let index = Alg::ALL.iter().position(|a| *a == alg).unwrap_or_default();
-        let slot = self.by_alg.get(index).ok_or_else(|| Internal::Bug("discovery slot".into()))?;
+    fn get(&self, config: &Config, published: impl IntoIterator<Item = Alg>) -> Result<Bytes, Internal> {
+        let mask = published
+            .into_iter()
+            .filter_map(|alg| Alg::ALL.iter().position(|a| *a == alg))
+            .fold(0_usize, |mask, bit| mask | (1 << bit));
+        let slot = self.by_algs.get(mask).ok_or_else(|| Internal::Bug("discovery slot".into()))?;
         if let Some(bytes) = slot.get() {
             return Ok(bytes.clone());
         }
+        let algs: Vec<Alg> = DECLARED_ORDER
+            .into_iter()
+            .filter(|alg| Alg::ALL.iter().position(|a| a == alg).is_some_and(|bit| mask & (1 << bit) != 0))
+            .collect();
         let bytes = Bytes::from(
-            serde_json::to_vec(&document(config, alg)).map_err(|e| Internal::Bug(format!("discovery: {e}")))?,
+            serde_json::to_vec(&document(config, &algs)).map_err(|e| Internal::Bug(format!("discovery: {e}")))?,
         );
         Ok(slot.get_or_init(|| bytes).clone())
     }
@@ -37,7 +52,7 @@ impl DiscoveryCache {
 /// The grants the token endpoint answers.
 pub const GRANT_TYPES_SUPPORTED: &[&str] = &["authorization_code", "refresh_token", "client_credentials"];
 
-pub fn document(config: &Config, alg: Alg) -> serde_json::Value {
+pub fn document(config: &Config, algs: &[Alg]) -> serde_json::Value {
     let issuer = config.issuer();
     json!({
         "authorization_endpoint": format!("{issuer}/auth"),
@@ -55,7 +70,7 @@ pub fn document(config: &Config, alg: Alg) -> serde_json::Value {
         "code_challenge_methods_supported": ["S256"],
         "end_session_endpoint": format!("{issuer}/session/end"),
         "grant_types_supported": GRANT_TYPES_SUPPORTED,
-        "id_token_signing_alg_values_supported": [alg.as_str()],
+        "id_token_signing_alg_values_supported": algs.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         "introspection_endpoint": format!("{issuer}/token/introspection"),
         "issuer": issuer,
         "jwks_uri": format!("{issuer}/jwks"),
@@ -77,8 +92,9 @@ pub fn document(config: &Config, alg: Alg) -> serde_json::Value {
 }
 
 pub async fn get(app: &App) -> Result<Response, OAuthError> {
-    let alg = app.signing_keys.get(app).await?.signer.alg;
-    let bytes = app.discovery.get(&app.config, alg)?;
+    let keys = app.signing_keys.get(app).await?;
+    let published = keys.keys.iter().map(|k| k.alg).chain([keys.signer.alg]);
+    let bytes = app.discovery.get(&app.config, published)?;
     Ok(crate::http::json_bytes_response(StatusCode::OK, bytes))
 }
 
@@ -125,6 +141,26 @@ mod tests {
         );
         assert!(doc.get("device_authorization_endpoint").is_none(), "the device flow does not answer yet");
         assert_eq!(discovery(&app, "/oidc/.well-known/oauth-authorization-server").await, doc);
+    }
+
+    /// Logto's "declare the signing algorithms of every coexisting key": during a rotation's
+    /// grace period the Previous key's algorithm stays declared; deleting it drops it.
+    #[tokio::test]
+    async fn every_published_keys_algorithm_is_declared() {
+        use crate::domain::signing_keys::{self, KeyStatus};
+        let app = testing::app();
+        let algs = |doc: serde_json::Value| doc["id_token_signing_alg_values_supported"].clone();
+        let path = "/oidc/.well-known/openid-configuration";
+        assert_eq!(algs(discovery(&app, path).await), serde_json::json!(["ES256"]));
+        let (ring, version) = signing_keys::find_or_create(&app).await.unwrap();
+        let rsa = signing_keys::generate(&app, crate::jose::Alg::RS256, KeyStatus::Next).await.unwrap();
+        let rotated = ring.rotated_now(rsa).unwrap();
+        let previous = rotated.keys.iter().find(|k| k.status == KeyStatus::Previous).unwrap().id.clone();
+        let version = signing_keys::update(&app, &rotated, version).await.unwrap();
+        assert_eq!(algs(discovery(&app, path).await), serde_json::json!(["RS256", "ES256"]));
+        let trimmed = rotated.without(&previous).unwrap();
+        signing_keys::update(&app, &trimmed, version).await.unwrap();
+        assert_eq!(algs(discovery(&app, path).await), serde_json::json!(["RS256"]));
     }
 
     #[tokio::test]
