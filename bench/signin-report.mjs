@@ -43,7 +43,7 @@ console.log('');
 console.log('| implementation | parameters | ms CPU / verify | verifications/s/core | target |');
 console.log('|---|---|---:|---:|---|');
 for (const [label, a, target] of [
-  ['edgeid `domain::password::verify` (RustCrypto argon2, Argon2id, release)', ours, true],
+  ['edgeid `domain::password::verify` (edgeid-argon2, Argon2id, release)', ours, true],
   ['peer: npm `argon2` (reference C, Argon2id at edgeid\'s parameters, Node 22)', theirs, false],
   ['peer-logto: Logto as shipped, hash-wasm `argon2Verify` (Argon2i, WebAssembly, Node 22)', logtos, false],
 ]) {

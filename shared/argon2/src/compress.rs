@@ -16,21 +16,19 @@
 //!   `1` vectors (a blend plus a `vpermq` each).
 //!
 //! The algorithm is written once, generic over [`Vector`] (four 64-bit lanes and the few
-//! operations G needs). Backends: AVX2 registers when the build enables AVX2 (`avx2.rs`; LLVM
-//! does not vectorise the portable code by itself: it left most of it scalar, 14 ms per hash
-//! against 7.6), plain `[u64; 4]` arithmetic everywhere else (wasm, aarch64, x86 builds
-//! without the flag), where a backend of that target's vectors can be added the same way.
+//! operations G needs), with an AVX2 backend (`avx2.rs`) for builds that enable AVX2. LLVM
+//! does not vectorise the same code over plain `[u64; 4]` by itself (it left most of it
+//! scalar: 14 ms per hash against 7.6), so targets without a vector backend (aarch64, wasm,
+//! x86 without the flag) run `scalar.rs`, G in the RFC's own order; a backend for their vectors
+//! (NEON, simd128) would plug into [`Vector`] the same way.
+
+// Without AVX2 only the tests (and future vector backends: simd128, NEON) use the generic code.
+#![cfg_attr(not(all(target_arch = "x86_64", target_feature = "avx2")), allow(dead_code))]
 
 use super::block::Block;
-#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "avx2"))))]
+#[cfg(test)]
 use super::block::Lanes;
 use super::vector::Vector;
-
-/// The backend this build uses.
-#[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
-type Native = super::avx2::Avx2;
-#[cfg(not(all(target_arch = "x86_64", target_feature = "avx2")))]
-type Native = Lanes;
 
 /// Four BLAKE2b G functions, one per lane.
 #[inline(always)]
@@ -115,9 +113,18 @@ fn permute<V: Vector>(s: [V; 32]) -> [V; 32] {
 
 /// `out ← G(previous, reference)`, or `out ← out ⊕ G(previous, reference)` when `xor_into`
 /// (passes after the first in version 0x13 xor the new block into the one it replaces).
+#[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
 #[inline(always)]
 pub fn compress(previous: &Block, reference: &Block, out: &mut Block, xor_into: bool) {
-    compress_with::<Native>(previous, reference, out, xor_into);
+    compress_with::<super::avx2::Avx2>(previous, reference, out, xor_into);
+}
+
+/// Without a vector backend, the scalar code in the RFC's order (`scalar.rs`): the vector
+/// layout over `[u64; 4]` is correct there too, but slower (its lane shuffles become moves).
+#[cfg(not(all(target_arch = "x86_64", target_feature = "avx2")))]
+#[inline(always)]
+pub fn compress(previous: &Block, reference: &Block, out: &mut Block, xor_into: bool) {
+    super::scalar::compress(previous, reference, out, xor_into);
 }
 
 /// Loops over the 32 vectors rather than `array::map`, which LLVM leaves as an out-of-line
@@ -145,8 +152,8 @@ fn compress_with<V: Vector>(previous: &Block, reference: &Block, out: &mut Block
 mod tests {
     use super::*;
 
-    /// The native backend and the portable one agree (on x86_64 with AVX2 they differ in
-    /// code; elsewhere this compares the portable code with itself).
+    /// Every implementation this target can build agrees: the one in use ([`compress`]), the
+    /// vector layout over `[u64; 4]`, and the scalar one.
     #[test]
     fn backends_agree() {
         let mut seed = 0x0123_4567_89ab_cdefu64;
@@ -161,10 +168,12 @@ mod tests {
         for _ in 0..20 {
             let (previous, reference, old) = (block(), block(), block());
             for xor_into in [false, true] {
-                let (mut native, mut portable) = (old, old);
-                compress_with::<Native>(&previous, &reference, &mut native, xor_into);
-                compress_with::<Lanes>(&previous, &reference, &mut portable, xor_into);
-                assert_eq!(native, portable);
+                let (mut native, mut lanes, mut scalar) = (old, old, old);
+                compress(&previous, &reference, &mut native, xor_into);
+                compress_with::<Lanes>(&previous, &reference, &mut lanes, xor_into);
+                super::super::scalar::compress(&previous, &reference, &mut scalar, xor_into);
+                assert_eq!(native, lanes);
+                assert_eq!(native, scalar);
             }
         }
     }

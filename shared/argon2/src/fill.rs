@@ -106,9 +106,9 @@ fn segment(argon: &Argon2<'_>, geometry: &Geometry, memory: &mut [Block], at: Po
     for (index, current) in (first..segment).zip(first_index..) {
         // The previous block: the lane's last one when the segment starts the lane.
         let previous = if current == lane_start { lane_start + lane_length - 1 } else { current - 1 };
-        // The block being written, apart from the rest, which is only read (no other block is
-        // the current one).
-        let (before, rest) = memory.split_at_mut(current);
+        // The block being written, apart from the rest, which is only read: neither the previous
+        // nor the reference block is ever the current one.
+        let (before, rest) = memory.split_at_mut_checked(current).ok_or(Error::Memory)?;
         let (out, after) = rest.split_first_mut().ok_or(Error::Memory)?;
         let block = |i: usize| if i < current { before.get(i) } else { after.get(i.checked_sub(current + 1)?) };
         let previous = block(previous).ok_or(Error::Memory)?;

@@ -22,6 +22,8 @@ mod block;
 mod compress;
 mod fill;
 mod hprime;
+#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "avx2"))))]
+mod scalar;
 #[cfg(test)]
 mod tests;
 mod vector;

@@ -3,6 +3,9 @@
 //! (`avx2.rs`) when the build targets them. A backend only has to get these right; the
 //! differential tests check the whole hash on each.
 
+// Without AVX2 only the tests use the trait (`compress.rs` runs `scalar.rs` there).
+#![cfg_attr(not(all(target_arch = "x86_64", target_feature = "avx2")), allow(dead_code))]
+
 use super::block::{Lanes, xor};
 
 pub trait Vector: Copy {
