@@ -114,6 +114,7 @@ pub async fn handle(app: &App, req: Request) -> Response {
     });
     cors::decorate(&req, &mut response);
     crate::http::tag_request_id(&mut response, &app.rng.id(16));
+    crate::http::security_headers::apply_basic(&mut response);
     response.headers_mut().insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
     response
 }

@@ -5,6 +5,7 @@ mod body;
 pub mod etag;
 mod response;
 mod routes;
+pub mod security_headers;
 
 pub use body::{FormError, FormParams, content_type_is, parse_form, parse_json};
 pub use response::{empty, json_bytes_response, json_response, tag_request_id};

@@ -179,6 +179,7 @@ pub async fn handle(app: &App, req: Request) -> Response {
         Err(error) => error.render(),
     });
     crate::http::tag_request_id(&mut response, &app.rng.id(16));
+    crate::http::security_headers::apply_basic(&mut response);
     response
 }
 

@@ -79,7 +79,9 @@ impl Route {
 
 pub async fn handle(app: &App, req: Request) -> Response {
     let conditional = crate::http::etag::Conditional::of(req.method(), req.headers());
-    conditional.apply(serve(app, req).await)
+    let mut response = conditional.apply(serve(app, req).await);
+    crate::http::security_headers::apply_basic(&mut response);
+    response
 }
 
 async fn serve(app: &App, req: Request) -> Response {

@@ -471,6 +471,10 @@ mod tests {
         let (status, headers, get_page) = get(&app, "/oidc/session/end?client_id=spa-app", &jar_header(&jar)).await;
         assert_eq!(status, 200);
         let etag = headers.get("etag").expect("a GET's page is tagged").to_str().unwrap().to_owned();
+        // Logto's helmet settings for its mounted `/oidc` app: the basic set, no CSP.
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["x-frame-options"], "SAMEORIGIN");
+        assert!(headers.get("content-security-policy").is_none());
         let (status, headers, post_page) =
             post(&app, "/oidc/session/end", "client_id=spa-app", &jar_header(&jar)).await;
         assert_eq!(status, 200);
