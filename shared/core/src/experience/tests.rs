@@ -753,6 +753,23 @@ async fn a_one_time_token_registers_even_when_registration_is_off() {
     );
 }
 
+/// Logto's `buildVerificationCodeContext`: an email code sent in an interaction carries the
+/// application the person signs in to (`{{application.name}}` in templates); an SMS does not.
+#[tokio::test]
+async fn email_codes_carry_the_application_in_their_payload() {
+    use crate::domain::application::{self, ApplicationRecord, ApplicationType};
+    let (app, outlet) = app_with_mock_email().await;
+    let spa = ApplicationRecord::new("spa".into(), "Acme Web".into(), ApplicationType::Spa, testing::T0);
+    application::insert(app.store.as_ref(), &spa).await.unwrap();
+    let b = browser(&app).await;
+    b.start(&app, "Register").await;
+    let (status, body) = b.send_code(&app, "new@example.com", "Register").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let record = outlet.last(MockMessageKind::Email).unwrap();
+    assert_eq!(record["payload"]["application"], json!({ "id": "spa", "name": "Acme Web" }));
+    assert_eq!(record["payload"]["code"], last_code(&outlet, "new@example.com"));
+}
+
 #[tokio::test]
 async fn codes_to_unknown_recipients_are_not_delivered_where_logto_suppresses_them() {
     let (app, outlet) = app_with_mock_email().await;

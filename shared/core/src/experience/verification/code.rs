@@ -130,13 +130,17 @@ pub(in super::super) async fn deliver(
         if skip_delivery {
             return Ok(());
         }
+        let mut message = connectors::Message::code(&identifier.value, template(template_type), &code);
         let kind = match to {
-            Recipient::Email(_) => ConnectorKind::Email,
+            Recipient::Email(_) => {
+                if let Some(context) = application_context(app, &session.interaction.params.client_id).await {
+                    message.payload.insert("application".into(), context);
+                }
+                ConnectorKind::Email
+            }
             Recipient::Phone(_) => ConnectorKind::Sms,
         };
-        connectors::send_verification_code(app, kind, &identifier.value, template(template_type), &code)
-            .await
-            .map_err(|e| e.to_api_error())
+        connectors::send_message(app, kind, &message).await.map_err(|e| e.to_api_error())
     }
     .await;
     if let Err(e) = sent {
@@ -147,6 +151,14 @@ pub(in super::super) async fn deliver(
     }
 
     Ok(id)
+}
+
+/// Logto's `buildVerificationCodeContext` for email codes sent in an interaction: the
+/// application the person is signing in to, `{id, name}`, for the template (`{{application.name}}`).
+/// Best effort, as in Logto: a failed lookup sends the code without it.
+async fn application_context(app: &crate::App, client_id: &str) -> Option<serde_json::Value> {
+    let found = crate::domain::application::find(app.store.as_ref(), client_id).await.ok().flatten()?;
+    Some(serde_json::json!({ "id": found.value.app.id, "name": found.value.app.name }))
 }
 
 /// Check `code` for the record's recipient; the outcome counts in the sentinel's first-factor
