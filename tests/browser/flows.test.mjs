@@ -109,6 +109,42 @@ test('sign in with the email address instead of the username', async () => {
   await context.close();
 });
 
+test("forgot password: an administrator's magic link (one-time token), a new password, then sign in with it", async () => {
+  const email = `${unique('linked')}@example.com`;
+  const user = await createUser({ username: unique('linked'), primaryEmail: email });
+  const token = await env.admin('POST', '/one-time-tokens', { email, context: { interactionEvent: 'ForgotPassword' } });
+  const { context, page, auth, problems } = await startSignIn('/reset-password', undefined, {
+    first_screen: 'reset_password',
+    one_time_token: token.token,
+    login_hint: email,
+  });
+  assert.equal(await shown(page).getByLabel('Email').inputValue(), email, 'the email is filled in');
+  const lastEmail = () => {
+    try {
+      return env.lastEmail();
+    } catch {
+      return null; // nothing sent yet in this run
+    }
+  };
+  const sent = lastEmail();
+  await shown(page).getByRole('button', { name: 'Continue' }).click();
+  await shown(page).getByLabel('New password').waitFor();
+  assert.equal(await page.locator('#forgot-code').isVisible(), false, 'no code is asked for');
+  assert.deepEqual(lastEmail(), sent, 'and none was sent');
+  await snap(page, 'forgot-password-magic-link');
+  await shown(page).getByLabel('New password').fill('Magic-link-pass-88');
+  await shown(page).getByRole('button', { name: 'Reset password' }).click();
+  await page.getByRole('status').filter({ hasText: 'Your password has been reset' }).waitFor();
+  assert.equal((await env.admin('GET', `/one-time-tokens/${token.id}`)).status, 'consumed');
+
+  await shown(page).getByLabel('Password').fill('Magic-link-pass-88');
+  await shown(page).getByRole('button', { name: 'Sign in' }).click();
+  const claims = await finish(page, auth);
+  assert.equal(claims.sub, user.id);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('forgot password: a code by email, a new password, then sign in with it', async () => {
   const email = `${unique('forgetful')}@example.com`;
   const user = await createUser({ username: unique('forgetful'), primaryEmail: email });

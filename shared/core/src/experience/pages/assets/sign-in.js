@@ -32,6 +32,12 @@ const MESSAGES = {
   'session.identity_conflict': 'You are already signing in as someone else. Start again from the app.',
   'session.not_supported_for_forgot_password': 'Resetting the password this way is not available.',
   'session.forgot_password_not_enabled': 'Resetting the password is not enabled.',
+  'one_time_token.token_not_found': 'This link is not valid. Ask for a new one.',
+  'one_time_token.email_mismatch': 'This link was sent to another email address.',
+  'one_time_token.token_expired': 'This link has expired. Ask for a new one.',
+  'one_time_token.token_consumed': 'This link was used already. Ask for a new one.',
+  'one_time_token.token_revoked': 'This link was withdrawn. Ask for a new one.',
+  'one_time_token.interaction_event_mismatch': 'This link cannot be used to reset a password.',
   'session.captcha_required': 'A captcha is required, which this page cannot show.',
   'session.mfa.require_mfa_verification': 'Your account needs a second step to sign in.',
   'session.mfa.invalid_totp_code': 'That code is not right. Check your authenticator app and try again.',
@@ -343,10 +349,29 @@ async function finishRegistration(password) {
 // ---- forgot password -----------------------------------------------------------------------
 
 const reset = { email: '', codeId: null, identified: false };
+// An administrator's magic link (`/reset-password?one_time_token=…`, Logto's one-time token):
+// the token proves the email, so no code is sent and none is asked for.
+const resetToken = query.get('one_time_token');
+if (resetToken) {
+  $('forgot-intro').textContent = 'Enter the email this link was sent to, then choose a new password.';
+  $('forgot-form').querySelector('button[type=submit]').textContent = 'Continue';
+}
 
 onSubmit($('forgot-form'), 'forgot-error', async () => {
   Object.assign(reset, { email: $('forgot-email').value.trim(), codeId: null, identified: false });
   await start('ForgotPassword');
+  const byToken = Boolean(resetToken);
+  $('forgot-code').closest('.field').hidden = byToken;
+  document.querySelector('[data-resend="forgot"]').hidden = byToken;
+  if (byToken) {
+    const identifier = { type: 'email', value: reset.email };
+    const { verificationId } = await api('POST', '/verification/one-time-token/verify', { identifier, token: resetToken });
+    await identify(verificationId);
+    reset.identified = true;
+    $('forgot-code-sent').textContent = `Choose a new password for ${reset.email}.`;
+    showStep('forgot-form', 'forgot-code-form', 'forgot-password-new');
+    return;
+  }
   ({ verificationId: reset.codeId } = await sendCode(reset.email, 'ForgotPassword'));
   $('forgot-code-sent').textContent = `If an account uses ${reset.email}, we sent it a code. Enter it below with your new password.`;
   showStep('forgot-form', 'forgot-code-form', 'forgot-code');
@@ -991,6 +1016,7 @@ function luminance(hex) {
 async function main() {
   const hint = query.get('login_hint');
   if (hint) $('sign-in-identifier').value = hint;
+  if (hint && resetToken) $('forgot-email').value = hint;
   try {
     const params = new URLSearchParams();
     if (appId) params.set('appId', appId);
