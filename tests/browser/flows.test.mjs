@@ -145,6 +145,31 @@ test("forgot password: an administrator's magic link (one-time token), a new pas
   await context.close();
 });
 
+test('a sign-in magic link (one-time token) signs its user in, and registers an email nobody has yet', async () => {
+  const email = `${unique('invited')}@example.com`;
+  const user = await createUser({ username: unique('invited'), primaryEmail: email });
+  for (const [address, expected] of [[email, user.id], [`${unique('newcomer')}@example.com`, null]]) {
+    const token = await env.admin('POST', '/one-time-tokens', { email: address });
+    const { context, page, auth, problems } = await client.startSignIn(
+      undefined,
+      { one_time_token: token.token, login_hint: address },
+      { wait: Boolean(!expected) },
+    );
+    if (!expected) {
+      // The sign-up settings ask for a username and a password: the page asks for them.
+      await shown(page).getByLabel('Username').fill(unique('newcomer'));
+      await shown(page).getByLabel('New password').fill(PASSWORD);
+      await page.keyboard.press('Enter');
+    }
+    const claims = await finish(page, auth);
+    if (expected) assert.equal(claims.sub, expected);
+    else assert.equal((await env.admin('GET', `/users/${claims.sub}`)).primaryEmail, address, 'a new user with that email');
+    assert.equal((await env.admin('GET', `/one-time-tokens/${token.id}`)).status, 'consumed');
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
+
 test('forgot password: a code by email, a new password, then sign in with it', async () => {
   const email = `${unique('forgetful')}@example.com`;
   const user = await createUser({ username: unique('forgetful'), primaryEmail: email });

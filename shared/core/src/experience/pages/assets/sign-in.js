@@ -607,6 +607,37 @@ async function socialCallback() {
   }
 }
 
+// Logto's sign-in magic link (`/sign-in?one_time_token=…&login_hint=…`, its OneTimeToken page):
+// sign in with the token, or, when nobody has the email yet, register it (an invitation).
+async function magicLinkSignIn(token, email) {
+  show('callback', false);
+  $('callback-status').textContent = `Signing you in as ${email}…`;
+  try {
+    await start('SignIn');
+    const identifier = { type: 'email', value: email };
+    const { verificationId } = await api('POST', '/verification/one-time-token/verify', { identifier, token });
+    try {
+      await identify(verificationId);
+    } catch (error) {
+      if (error.code !== 'user.user_not_exist') throw error;
+      $('callback-status').textContent = 'Creating your account…';
+      await api('PUT', '/interaction-event', { interactionEvent: 'Register' });
+      try {
+        await identify(verificationId);
+      } catch (registerError) {
+        // What the sign-up settings still ask for (a username, a password): the continue form.
+        if (needs(registerError, 'Register', true)) return;
+        throw registerError;
+      }
+      return await submitOrComplete('Register');
+    }
+    await submitOrComplete('SignIn');
+  } catch (error) {
+    $('callback-status').textContent = '';
+    $('callback-error').textContent = describe(error);
+  }
+}
+
 async function socialSignIn() {
   try {
     await identify(social.verificationId);
@@ -1031,6 +1062,8 @@ async function main() {
   show(screenFor(location.pathname), false);
   document.body.dataset.ready = 'true';
   if (location.pathname.startsWith('/callback/')) await socialCallback();
+  const linkToken = query.get('one_time_token');
+  if (linkToken && hint && screenFor(location.pathname) !== 'forgot-password') await magicLinkSignIn(linkToken, hint);
   // `direct_sign_in=social:<target>`: straight to that provider (else the fallback screen shows).
   const [, method, target] = location.pathname.match(/^\/direct\/([^/]+)\/([^/]+)/) || [];
   const direct = method === 'social' && socialConnectors().find((c) => c.target === decodeURIComponent(target));
