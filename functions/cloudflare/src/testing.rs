@@ -1,5 +1,6 @@
 //! Test-only routes (feature `conformance`, never deployed): the core's storage conformance
-//! suite and a single-use probe, run inside workerd against the real Durable Object.
+//! suite and a single-use probe, run inside workerd against the real Durable Object, and the
+//! handler and password-check benchmarks (`tests/cpu.mjs`).
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -7,6 +8,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use edgeid_core::App;
+use edgeid_core::domain::password::{self, Check};
 use edgeid_core::ports::{FixedClock, Rng as _};
 use edgeid_core::store::conformance::{Harness, run_all};
 use edgeid_core::store::memory::MemoryStore;
@@ -117,6 +119,27 @@ pub async fn handle(mut req: Request, env: &Env) -> worker::Result<Response> {
             let (status, body) = last
                 .map_or((0, String::new()), |r| (r.status().as_u16(), String::from_utf8_lossy(r.body()).into_owned()));
             Response::from_json(&json!({ "n": n, "status": status, "store_ops": ops, "body": body }))
+        }
+        // `n` password checks (`domain::password::verify` at `PARAMS`, alternately the right and
+        // a wrong password, as sign-ins come) against one fresh Argon2id hash: the CPU a password
+        // sign-in costs here, timed from outside like "bench". Each request also makes that
+        // hash, so the client subtracts an `n = 0` request.
+        "argon2" => {
+            let n: usize = param("n").and_then(|n| n.parse().ok()).unwrap_or(1);
+            let right = "correct horse battery staple";
+            let stored = match password::hash(&JsRng, right) {
+                Ok(stored) => stored,
+                Err(e) => return Response::error(e.to_string(), 500),
+            };
+            let (mut valid, mut invalid) = (0, 0);
+            for i in 0..n {
+                match password::verify(Some(&stored), if i % 2 == 0 { right } else { "wrong" }) {
+                    Check::Valid => valid += 1,
+                    Check::Invalid => invalid += 1,
+                    Check::Upgrade => {}
+                }
+            }
+            Response::from_json(&json!({ "n": n, "valid": valid, "invalid": invalid }))
         }
         _ => Response::error("no such test route", 404),
     }

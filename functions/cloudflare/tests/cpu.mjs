@@ -110,5 +110,19 @@ if (mode === "e2e") {
     console.log(`${name.padEnd(34)} ${String(out.status).padStart(6)} ${cpu.toFixed(3).padStart(8)} ${(out.store_ops / n).toFixed(1).padStart(10)}`);
     if (name !== "baseline (404)" && (out.status < 200 || out.status > 299)) failed = true;
   }
+  // The password check alone (`domain::password::verify` at PARAMS, right and wrong passwords
+  // alternating): what each password sign-in bills, the figure bench/README.md quotes for Workers.
+  const verify = async (n) => (await fetch(`${base}/__edgeid_test/argon2?n=${n}`, { method: "POST" })).json();
+  const calls = Number(process.env.EDGEID_CPU_VERIFY_CALLS ?? 20);
+  await verify(4); // warm-up: compiles the Argon2 code in the optimising tier
+  const c0 = cpuMs(); await verify(0); const empty = cpuMs() - c0;
+  const c1 = cpuMs(); const out = await verify(calls); const full = cpuMs() - c1;
+  const verifyMs = (full - empty) / calls;
+  const right = out.valid === Math.ceil(calls / 2) && out.invalid === Math.floor(calls / 2);
+  console.log(`${"password verify (Argon2id, PARAMS)".padEnd(34)} ${String(right ? 200 : 500).padStart(6)} ${verifyMs.toFixed(3).padStart(8)} ${"0.0".padStart(10)}`);
+  if (!right) {
+    console.log(`password verify accepted ${out.valid} and rejected ${out.invalid} of ${calls} (expected every other one)`);
+    failed = true;
+  }
   if (failed) { console.log("an endpoint did not answer 2xx in the bench"); process.exitCode = 1; }
 }

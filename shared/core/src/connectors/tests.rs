@@ -15,7 +15,8 @@ struct Recorder {
     seen: Mutex<Vec<OutgoingRequest>>,
 }
 
-#[async_trait::async_trait]
+#[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
+#[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
 impl HttpClient for Recorder {
     async fn send(&self, request: OutgoingRequest) -> Result<IncomingResponse, HttpClientError> {
         self.seen.lock().unwrap().push(request);

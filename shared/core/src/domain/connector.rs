@@ -263,7 +263,8 @@ mod tests {
     /// on a real backend: both read, then both commit.
     struct Interleaving(crate::store::memory::MemoryStore);
 
-    #[async_trait::async_trait]
+    #[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
+    #[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
     impl Store for Interleaving {
         async fn get(&self, key: &Key) -> Result<Option<crate::store::Record>, StoreError> {
             let read = self.0.get(key).await;

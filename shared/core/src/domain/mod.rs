@@ -66,7 +66,8 @@ pub(crate) mod testing {
     /// The memory store with a DynamoDB-like (here: tiny) transaction size.
     pub struct SmallBatch(pub MemoryStore, pub usize);
 
-    #[async_trait::async_trait]
+    #[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
+    #[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
     impl Store for SmallBatch {
         async fn get(&self, key: &Key) -> Result<Option<Record>, StoreError> {
             self.0.get(key).await
@@ -99,7 +100,8 @@ pub(crate) mod testing {
     /// futures on one thread really interleave between a read and the write that follows it.
     pub struct Yielding(pub MemoryStore);
 
-    #[async_trait::async_trait]
+    #[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
+    #[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
     impl Store for Yielding {
         async fn get(&self, key: &Key) -> Result<Option<Record>, StoreError> {
             tokio::task::yield_now().await;

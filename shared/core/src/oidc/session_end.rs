@@ -580,7 +580,8 @@ mod tests {
 
     struct Recorder(std::sync::Mutex<Vec<crate::ports::OutgoingRequest>>);
 
-    #[async_trait::async_trait]
+    #[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
+    #[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
     impl crate::ports::HttpClient for Recorder {
         async fn send(
             &self,

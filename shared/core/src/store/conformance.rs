@@ -957,7 +957,8 @@ mod memory {
 
     struct MemoryHarness;
 
-    #[async_trait::async_trait]
+    #[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
+    #[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
     impl Harness for MemoryHarness {
         async fn store(&self, clock: Arc<FixedClock>) -> Result<Arc<dyn Store>, String> {
             Ok(Arc::new(MemoryStore::new(clock)))

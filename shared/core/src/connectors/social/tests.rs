@@ -74,7 +74,8 @@ mod providers {
         seen: Mutex<Vec<(String, String)>>,
     }
 
-    #[async_trait::async_trait]
+    #[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
+    #[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
     impl HttpClient for FakeIdp {
         async fn send(&self, request: OutgoingRequest) -> Result<IncomingResponse, HttpClientError> {
             let body = String::from_utf8_lossy(request.body()).into_owned();

@@ -96,7 +96,8 @@ mod tests {
         missed: AtomicBool,
     }
 
-    #[async_trait::async_trait]
+    #[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
+    #[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
     impl Store for LateReader {
         async fn get(&self, key: &Key) -> Result<Option<Record>, StoreError> {
             if *key == keys::signing_keys() && !self.missed.swap(true, Ordering::SeqCst) {
