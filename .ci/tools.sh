@@ -6,7 +6,7 @@ CACHE="${EDGEID_CACHE:-$HOME/.cache/edgeid}"
 mkdir -p "$CACHE/bin" "$CACHE/js" "$CACHE/py"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
 
-rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
+rustup target add wasm32-unknown-unknown wasm32-wasip1 >/dev/null 2>&1 || true
 
 # worker-build and wasm-bindgen-cli: pinned to what Cargo.lock resolves (see docs/toolchain notes).
 if [ ! -x "$CACHE/bin/worker-build" ]; then

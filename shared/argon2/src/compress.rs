@@ -18,11 +18,12 @@
 //! The algorithm is written once, generic over [`Vector`] (four 64-bit lanes and the few
 //! operations G needs), with an AVX2 backend (`avx2.rs`) for builds that enable AVX2. LLVM
 //! does not vectorise the same code over plain `[u64; 4]` by itself (it left most of it
-//! scalar: 14 ms per hash against 7.6), so targets without a vector backend (aarch64, wasm,
-//! x86 without the flag) run `scalar.rs`, G in the RFC's own order; a backend for their vectors
-//! (NEON, simd128) would plug into [`Vector`] the same way.
+//! scalar: 14 ms per hash against 7.6), so targets without a vector backend (aarch64, wasm
+//! without simd128, x86 without the flag) run `scalar.rs`, G in the RFC's own order; a backend
+//! for their vectors (NEON) would plug into [`Vector`] the same way. WebAssembly with SIMD
+//! runs `simd128.rs`, which has the same layout but its own loop structure (see [`compress`]).
 
-// Without AVX2 only the tests (and future vector backends: simd128, NEON) use the generic code.
+// Without AVX2 only the tests (and future vector backends: NEON) use the generic code.
 #![cfg_attr(not(all(target_arch = "x86_64", target_feature = "avx2")), allow(dead_code))]
 
 use super::block::Block;
@@ -119,9 +120,21 @@ pub fn compress(previous: &Block, reference: &Block, out: &mut Block, xor_into: 
     compress_with::<super::avx2::Avx2>(previous, reference, out, xor_into);
 }
 
+/// WebAssembly with SIMD (the Workers): `simd128.rs`, the reference's SSE layout on `i64x2`
+/// vectors shaped for V8 (rows updated in place in one array; as a [`Vector`] backend, with
+/// all 64 vectors as separate values, V8 spilled and ran ~20 % slower).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+pub fn compress(previous: &Block, reference: &Block, out: &mut Block, xor_into: bool) {
+    super::simd128::compress(previous, reference, out, xor_into);
+}
+
 /// Without a vector backend, the scalar code in the RFC's order (`scalar.rs`): the vector
 /// layout over `[u64; 4]` is correct there too, but slower (its lane shuffles become moves).
-#[cfg(not(all(target_arch = "x86_64", target_feature = "avx2")))]
+#[cfg(not(any(
+    all(target_arch = "x86_64", target_feature = "avx2"),
+    all(target_arch = "wasm32", target_feature = "simd128")
+)))]
 #[inline(always)]
 pub fn compress(previous: &Block, reference: &Block, out: &mut Block, xor_into: bool) {
     super::scalar::compress(previous, reference, out, xor_into);

@@ -98,8 +98,10 @@ pub(crate) mod testing {
 
     /// The memory store, yielding to the executor before every operation, so that concurrent
     /// futures on one thread really interleave between a read and the write that follows it.
+    #[cfg(feature = "ring")] // Only `yielding_app` (ring crypto) uses it.
     pub struct Yielding(pub MemoryStore);
 
+    #[cfg(feature = "ring")]
     #[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
     #[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
     impl Store for Yielding {
