@@ -218,6 +218,7 @@ fn consumed() -> ApiError {
 }
 
 #[cfg(test)]
+#[cfg(feature = "ring")] // crate::testing's app signs with ring.
 mod tests {
     use super::*;
     use crate::testing;
